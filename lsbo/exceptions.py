@@ -1,0 +1,30 @@
+"""Errors a user can cause. Each message says what went wrong and what to do."""
+
+from __future__ import annotations
+
+
+class LsboError(Exception):
+    """Base class of every error lsbo raises on purpose."""
+
+
+class InvalidDesignsError(LsboError, ValueError):
+    """Training designs or a dataset are empty, mixed, or do not fit the codec."""
+
+
+class InvalidOptionError(LsboError, ValueError):
+    """An option or argument is out of range or of the wrong type."""
+
+
+class ObjectiveError(LsboError):
+    """The objective is not usable (not callable, returns the wrong number of values)."""
+
+
+class ModelFileError(LsboError):
+    """A saved model file is missing, corrupt, or from an incompatible version."""
+
+
+class UnknownObjectiveError(LsboError, KeyError):
+    """A built-in objective name that does not exist."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

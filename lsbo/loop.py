@@ -1,0 +1,511 @@
+"""The optimizer: ask for latent proposals, tell their scores, run a budget.
+
+One step: fit a GP on the latent points of the designs scored so far, maximize
+qLogEI in the latent box, decode the chosen points, and keep those that decode to a
+valid design not seen before. The GP always learns from the latent point of the
+design that was actually evaluated (the decoded design, encoded again), never from
+the point the acquisition chose: the two differ whenever decoding is lossy, and
+pairing a score with the wrong point teaches the GP a landscape that does not exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import torch
+from torch import Tensor
+
+from lsbo.acquisition import latent_bounds, optimize_qlogei
+from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, LsboError
+from lsbo.models import VAE, TrainingOptions, fit_new_vae
+from lsbo.objective import Evaluation, Objective, as_objective, check_value
+from lsbo.representations import Codec
+from lsbo.surrogates import fit_gp, select_training_points
+
+Source = Literal["initial", "bo", "fallback"]
+
+
+@dataclass(frozen=True)
+class OptimizerOptions:
+    """Settings of :class:`Optimizer`; the defaults suit a first run.
+
+    Attributes:
+        latent_dim: Latent dimension of a VAE lsbo trains (``None``: 16 for strings,
+            2 for images).
+        vae: How the VAE is trained before the search.
+        batch_size: Proposals per ``ask()`` in ``run`` (the q of qLogEI).
+        n_initial: Designs sampled at random from the training designs and scored
+            before the GP takes over, when fewer scores than this are known.
+        num_restarts: Starting points for optimizing the acquisition function.
+        raw_samples: Quasi-random points for choosing those starting points.
+        mc_samples: Quasi-Monte-Carlo samples in qLogEI.
+        max_gp_points: Largest number of points the exact GP learns from (see
+            :func:`lsbo.surrogates.select_training_points`).
+        bounds_margin: How far the latent search box extends beyond the encoded
+            training designs, as a fraction of their range.
+        max_reproposals: Extra acquisition rounds when proposals decode to invalid or
+            already seen designs, before falling back to sampling near the best points.
+        device: Where the VAE runs (``"cpu"``, ``"cuda"``, ...).
+        dtype: Floating-point type of the GP (float64 is strongly advised).
+    """
+
+    latent_dim: int | None = None
+    vae: TrainingOptions = field(default_factory=TrainingOptions)
+    batch_size: int = 1
+    n_initial: int = 10
+    num_restarts: int = 10
+    raw_samples: int = 256
+    mc_samples: int = 256
+    max_gp_points: int = 300
+    bounds_margin: float = 0.1
+    max_reproposals: int = 1
+    device: str | torch.device = "cpu"
+    dtype: torch.dtype = torch.float64
+
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "n_initial", "num_restarts", "raw_samples", "mc_samples"):
+            if getattr(self, name) < 1:
+                raise InvalidOptionError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_gp_points < 4:
+            raise InvalidOptionError("max_gp_points must be >= 4")
+        if self.max_reproposals < 0 or self.bounds_margin < 0:
+            raise InvalidOptionError("max_reproposals and bounds_margin must be >= 0")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A design the optimizer wants scored.
+
+    Attributes:
+        number: Unique id within the run, in order of proposal.
+        design: The decoded design.
+        latent: ``d`` latent point of the design itself (its encoding's mean), which
+            the GP learns from.
+        acquisition_point: ``d`` point chosen by the acquisition function, or ``None``
+            for designs drawn from the training data.
+        iteration: Index of the ``ask`` call that made it.
+        source: ``"initial"`` (random training design), ``"bo"`` (acquisition) or
+            ``"fallback"`` (sampled near good points after repeated re-proposals).
+    """
+
+    number: int
+    design: Any
+    latent: Tensor
+    acquisition_point: Tensor | None
+    iteration: int
+    source: Source
+
+
+@dataclass(frozen=True)
+class Record:
+    """One evaluation: the proposal, its outcome and how long the objective took."""
+
+    number: int
+    design: Any
+    value: float | None
+    status: str
+    message: str
+    iteration: int
+    source: Source
+    latent: Tensor
+    duration: float
+
+
+@dataclass
+class RunStats:
+    """Counters and timings of a run (seconds are wall-clock)."""
+
+    n_invalid: int = 0
+    n_duplicate: int = 0
+    n_fallback: int = 0
+    vae_seconds: float = 0.0
+    surrogate_seconds: float = 0.0
+    objective_seconds: float = 0.0
+
+    @property
+    def n_rejected(self) -> int:
+        """Decoded proposals that were re-proposed (invalid or duplicate)."""
+        return self.n_invalid + self.n_duplicate
+
+
+class Optimizer:
+    """Latent-space Bayesian optimization with an ask/tell interface.
+
+    Args:
+        objective: An :class:`lsbo.Objective` or a callable ``design -> float``.
+        designs: Unlabeled training designs (strings, or 2-D arrays in [0, 1]).
+        scores: Optional known values, one per design (``None`` for unscored ones);
+            known designs are never evaluated again and cost no budget.
+        model: A trained VAE to use instead of training one (its codec must accept
+            the designs).
+        codec: Codec for a VAE lsbo trains (default: chosen from the designs).
+        maximize: Direction for a plain function (default ``True``); an
+            ``Objective`` carries its own.
+        options: Search and training settings.
+        seed: Makes the run reproducible on CPU.
+    """
+
+    def __init__(
+        self,
+        objective: Objective | Callable[[Any], Any],
+        designs: Sequence[Any],
+        *,
+        scores: Sequence[float | None] | None = None,
+        model: VAE | None = None,
+        codec: Codec | None = None,
+        maximize: bool | None = None,
+        options: OptimizerOptions | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.objective = as_objective(objective, maximize)
+        self.options = options or OptimizerOptions()
+        self.seed = int(seed)
+        self.designs = _check_designs(designs)
+        self.stats = RunStats()
+        self.history: list[Record] = []
+        self.model = self._prepare_model(model, codec)
+        self._next_number = 0
+        self._iteration = 0
+        self._pending: dict[int, Proposal] = {}
+        self._last_gp: Any = None  # the previous step's GP, a warm start for the next
+        self._seen: set[Hashable] = set()
+        self._observed: list[Any] = []  # designs with known values (given + complete)
+        self._X: list[Tensor] = []  # their latent points
+        self._Y: list[float] = []  # their values, sign-flipped so larger is better
+        self._from_run: list[bool] = []
+        self._add_given_scores(scores)
+        self._on_new_model()
+
+    @property
+    def maximize(self) -> bool:
+        return self.objective.maximize
+
+    @property
+    def direction(self) -> float:
+        return 1.0 if self.maximize else -1.0
+
+    def _prepare_model(self, model: VAE | None, codec: Codec | None) -> VAE:
+        if model is not None:
+            model.codec.encode(self.designs[:1])  # raises if the designs do not fit
+            return model.to(self.options.device).eval()
+        start = time.perf_counter()
+        vae, _ = fit_new_vae(
+            self.designs,
+            codec=codec,
+            latent_dim=self.options.latent_dim,
+            options=self.options.vae,
+            seed=self.seed,
+            device=self.options.device,
+        )
+        self.stats.vae_seconds += time.perf_counter() - start
+        return vae
+
+    def _add_given_scores(self, scores: Sequence[float | None] | None) -> None:
+        if scores is None:
+            return
+        if isinstance(scores, (str, bytes)) or len(scores) != len(self.designs):
+            raise InvalidDesignsError(
+                f"got {len(scores)} scores for {len(self.designs)} designs; give one "
+                "score per design, None for designs that are not scored"
+            )
+        for design, value in zip(self.designs, scores, strict=True):
+            if value is None or value != value:  # None or NaN: not scored
+                continue
+            self._seen.add(self.model.codec.key(design))
+            self._add_observation(design, float(value), from_run=False)
+
+    def _on_new_model(self) -> None:
+        """Encode the training designs and the observed ones with the current VAE.
+
+        Runs once at the start; a retraining schedule calls it after each retraining
+        so that the GP and the search box follow the new latent space.
+        """
+        latents, _ = self.model.encode(self.designs)
+        self._last_gp = None  # hyperparameters of another latent space are no warm start
+        self.bounds = latent_bounds(latents.to(self.options.dtype), self.options.bounds_margin)
+        if self._observed:
+            observed, _ = self.model.encode(self._observed)
+            self._X = list(observed.to("cpu", self.options.dtype))
+
+    def _add_observation(self, design: Any, value: float, from_run: bool) -> None:
+        self._observed.append(design)
+        self._Y.append(self.direction * value)
+        self._from_run.append(from_run)
+
+    # -- ask ----------------------------------------------------------------------
+
+    def ask(self, n: int | None = None) -> list[Proposal]:
+        """Propose ``n`` new designs (default ``options.batch_size``), all valid and unseen.
+
+        Pending proposals (asked, not yet told) are taken into account, so repeated
+        calls give different designs.
+        """
+        n = self.options.batch_size if n is None else n
+        if n < 1:
+            raise InvalidOptionError(f"ask(n) needs n >= 1, got {n}")
+        self._iteration += 1
+        proposals: list[Proposal] = []
+        n_random = max(0, self.options.n_initial - len(self._Y) - len(self._pending))
+        if n_random:
+            proposals += self._initial_proposals(min(n, n_random))
+        if len(proposals) < n:
+            proposals += self._bo_proposals(n - len(proposals))
+        return proposals
+
+    def _initial_proposals(self, n: int) -> list[Proposal]:
+        generator = torch.Generator().manual_seed(self._step_seed())
+        proposals = []
+        for i in torch.randperm(len(self.designs), generator=generator).tolist():
+            design = self.designs[i]
+            if self._is_new_and_valid(design, count=False):
+                proposals.append(self._make_proposal(design, None, "initial"))
+                if len(proposals) == n:
+                    break
+        return proposals
+
+    def _bo_proposals(self, n: int) -> list[Proposal]:
+        start = time.perf_counter()
+        X, Y = self._gp_data()
+        gp = fit_gp(X, Y, self.bounds, warm_start=self._last_gp)
+        self._last_gp = gp
+        proposals: list[Proposal] = []
+        rejected: list[Tensor] = []
+        for round_ in range(self.options.max_reproposals + 1):
+            pending = [p.latent.to(X) for p in self._pending.values()] + rejected
+            candidates, _ = optimize_qlogei(
+                gp,
+                self.bounds,
+                best_f=Y.max(),
+                q=n - len(proposals),
+                X_pending=torch.stack(pending) if pending else None,
+                num_restarts=self.options.num_restarts,
+                raw_samples=self.options.raw_samples,
+                mc_samples=self.options.mc_samples,
+                seed=self._step_seed() + round_,
+            )
+            # restarts' batches, best first: later ones replace designs that cannot be used
+            proposals += self._accept(candidates.flatten(0, 1), "bo", rejected, n - len(proposals))
+            if len(proposals) == n:
+                break
+        if len(proposals) < n:
+            proposals += self._fallback(gp, n - len(proposals))
+        self.stats.surrogate_seconds += time.perf_counter() - start
+        return proposals
+
+    def _accept(
+        self, candidates: Tensor, source: Source, rejected: list[Tensor], n: int
+    ) -> list[Proposal]:
+        accepted: list[Proposal] = []
+        for z, design in zip(candidates, self.model.decode(candidates), strict=True):
+            if len(accepted) == n:
+                break
+            if self._is_new_and_valid(design, count=True):
+                accepted.append(self._make_proposal(design, z, source))
+            else:
+                # treating a rejected point as pending steers the next round elsewhere
+                rejected.append(z)
+        return accepted
+
+    def _fallback(self, gp: Any, n: int) -> list[Proposal]:
+        """Sample around the best points and from the prior; keep the best new designs."""
+        generator = torch.Generator().manual_seed(self._step_seed() - 1)
+        X, Y = torch.stack(self._X), torch.tensor(self._Y)
+        centers = X[Y.argsort(descending=True)[:10]]
+        width = (self.bounds[1] - self.bounds[0]) / 10
+        noise = torch.randn(2048, X.shape[-1], generator=generator, dtype=X.dtype)
+        z = torch.cat([centers.repeat(100, 1) + noise[:1000] * width, noise[1000:]])
+        z = torch.max(torch.min(z, self.bounds[1]), self.bounds[0])
+        with torch.no_grad():
+            order = gp.posterior(z.unsqueeze(1)).mean.flatten().argsort(descending=True)
+        proposals: list[Proposal] = []
+        decoded = self.model.decode(z[order])
+        for point, design in zip(z[order], decoded, strict=True):
+            if self._is_new_and_valid(design, count=False):
+                proposals.append(self._make_proposal(design, point, "fallback"))
+                if len(proposals) == n:
+                    break
+        self.stats.n_fallback += len(proposals)
+        if len(proposals) < n:
+            proposals += self._initial_proposals(n - len(proposals))
+        if not proposals:
+            raise LsboError(
+                "the optimizer found no valid design that has not been evaluated yet; "
+                "the search space may be exhausted or the VAE decodes few valid designs"
+            )
+        return proposals
+
+    def _is_new_and_valid(self, design: Any, count: bool) -> bool:
+        if not (self.model.codec.is_valid(design) and self.objective.is_valid(design)):
+            self.stats.n_invalid += count
+            return False
+        if self.model.codec.key(design) in self._seen:
+            self.stats.n_duplicate += count
+            return False
+        return True
+
+    def _make_proposal(self, design: Any, point: Tensor | None, source: Source) -> Proposal:
+        latent = self.model.encode([design])[0][0].to("cpu", self.options.dtype)
+        proposal = Proposal(
+            number=self._next_number,
+            design=design,
+            latent=latent,
+            acquisition_point=None if point is None else point.detach().to("cpu"),
+            iteration=self._iteration,
+            source=source,
+        )
+        self._next_number += 1
+        self._pending[proposal.number] = proposal
+        self._seen.add(self.model.codec.key(design))
+        return proposal
+
+    def _gp_data(self) -> tuple[Tensor, Tensor]:
+        if len(self._Y) < 2:
+            raise LsboError(
+                "fewer than 2 evaluations succeeded, so no surrogate can be fitted; "
+                "check that the objective works on the training designs"
+            )
+        Y = torch.tensor(self._Y, dtype=self.options.dtype)
+        # the same seed at every step keeps the random part of the subset stable, so
+        # the previous step's hyperparameters stay a good warm start
+        generator = torch.Generator().manual_seed(self.seed)
+        keep = select_training_points(
+            Y, torch.tensor(self._from_run), self.options.max_gp_points, generator
+        )
+        return torch.stack(self._X)[keep], Y[keep].unsqueeze(-1)
+
+    def _step_seed(self) -> int:
+        # distinct, reproducible seeds per step, independent of wall-clock or RNG state
+        return self.seed * 1_000_003 + self._iteration * 7919
+
+    # -- tell ---------------------------------------------------------------------
+
+    def tell(self, proposal: Proposal, value: float | Evaluation | BaseException | None) -> Record:
+        """Record the outcome of a proposal.
+
+        Args:
+            proposal: A pending proposal from :meth:`ask`.
+            value: The score; or an :class:`Evaluation`; or an exception or ``None``
+                (recorded as failed). NaN, infinite or non-numeric values are failed
+                evaluations: recorded with a message, never the best, never in the GP.
+        """
+        if self._pending.pop(proposal.number, None) is None:
+            raise LsboError(
+                f"proposal {proposal.number} is not pending: it was already told, or "
+                "comes from another optimizer"
+            )
+        evaluation = _as_evaluation(value)
+        record = Record(
+            number=proposal.number,
+            design=proposal.design,
+            value=evaluation.value,
+            status=evaluation.status,
+            message=evaluation.message,
+            iteration=proposal.iteration,
+            source=proposal.source,
+            latent=proposal.latent,
+            duration=evaluation.duration,
+        )
+        self.history.append(record)
+        if evaluation.value is not None:
+            self._add_observation(proposal.design, evaluation.value, from_run=True)
+            self._X.append(proposal.latent.to(self.options.dtype))
+        return record
+
+    # -- run ----------------------------------------------------------------------
+
+    def run(
+        self, budget: int, callbacks: Sequence[Callable[[Optimizer, Record], None]] = ()
+    ) -> OptimizationResult:
+        """Evaluate ``budget`` more designs, ``options.batch_size`` at a time.
+
+        Args:
+            budget: Number of objective evaluations (failed ones count, invalid or
+                duplicate proposals do not, since they are never evaluated).
+            callbacks: Called as ``callback(optimizer, record)`` after each evaluation.
+        """
+        if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+            raise InvalidOptionError(f"budget must be an integer >= 1, got {budget!r}")
+        target = len(self.history) + budget
+        while len(self.history) < target:
+            proposals = self.ask(min(self.options.batch_size, target - len(self.history)))
+            start = time.perf_counter()
+            evaluations = self.objective([p.design for p in proposals])
+            self.stats.objective_seconds += time.perf_counter() - start
+            for proposal, evaluation in zip(proposals, evaluations, strict=True):
+                record = self.tell(proposal, evaluation)
+                for callback in callbacks:
+                    callback(self, record)
+        return self.result()
+
+    def result(self) -> OptimizationResult:
+        """The history so far and its best design."""
+        return OptimizationResult(
+            list(self.history), self.maximize, dataclasses.replace(self.stats), self.model
+        )
+
+
+@dataclass
+class OptimizationResult:
+    """What a run found.
+
+    Attributes:
+        history: One :class:`Record` per evaluation, in order.
+        maximize: Direction of the objective.
+        stats: Counters and timings.
+        model: The VAE used by the search.
+    """
+
+    history: list[Record]
+    maximize: bool
+    stats: RunStats
+    model: VAE
+
+    @property
+    def best_record(self) -> Record | None:
+        """The best complete evaluation, or ``None`` if none completed."""
+        complete = [r for r in self.history if r.status == "complete"]
+        if not complete:
+            return None
+        sign = 1.0 if self.maximize else -1.0
+        return max(complete, key=lambda r: sign * r.value)  # type: ignore[operator]
+
+    @property
+    def best_design(self) -> Any:
+        record = self.best_record
+        return None if record is None else record.design
+
+    @property
+    def best_value(self) -> float | None:
+        record = self.best_record
+        return None if record is None else record.value
+
+    @property
+    def n_failed(self) -> int:
+        return sum(r.status == "failed" for r in self.history)
+
+
+def _check_designs(designs: Sequence[Any]) -> list[Any]:
+    if isinstance(designs, (str, bytes)) or not hasattr(designs, "__len__"):
+        raise InvalidDesignsError(
+            f"designs must be a list of strings or of 2-D arrays, not {type(designs).__name__}"
+        )
+    designs = list(designs)
+    if not designs:
+        raise InvalidDesignsError(
+            "no designs given; pass a non-empty list of strings or 2-D arrays to train on"
+        )
+    return designs
+
+
+def _as_evaluation(value: float | Evaluation | BaseException | None) -> Evaluation:
+    if isinstance(value, Evaluation):
+        return value
+    if value is None:
+        return Evaluation(None, "failed", "no value reported")
+    if isinstance(value, BaseException):
+        return Evaluation(None, "failed", f"{type(value).__name__}: {value}")
+    return check_value(value, 0.0)

@@ -1,0 +1,26 @@
+"""VAEs over designs and the one loop that trains them."""
+
+from lsbo.models.cache import cached_vae, fingerprint
+from lsbo.models.training import (
+    TrainingOptions,
+    TrainingReport,
+    fit_new_vae,
+    reconstruction_accuracy,
+    train_vae,
+)
+from lsbo.models.vae import VAE, ImageVAE, SequenceVAE, build_vae, load_model
+
+__all__ = [
+    "VAE",
+    "ImageVAE",
+    "SequenceVAE",
+    "TrainingOptions",
+    "TrainingReport",
+    "build_vae",
+    "cached_vae",
+    "fingerprint",
+    "fit_new_vae",
+    "load_model",
+    "reconstruction_accuracy",
+    "train_vae",
+]

@@ -1,0 +1,101 @@
+"""Reuse trained VAEs: a file per (data, settings, seed), in a folder the caller names."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lsbo.exceptions import ModelFileError
+from lsbo.models.training import TrainingOptions, fit_new_vae
+from lsbo.models.vae import FILE_VERSION, VAE, load_model
+from lsbo.representations import Codec
+
+
+def fingerprint(
+    designs: Sequence[Any],
+    codec: Codec,
+    latent_dim: int | None,
+    options: TrainingOptions,
+    seed: int,
+) -> str:
+    """A hex digest that changes whenever the data or any training setting changes."""
+    digest = hashlib.sha256()
+    settings = {
+        "codec": repr(codec),
+        "codec_state": _codec_state(codec),
+        "latent_dim": latent_dim,
+        "training": dataclasses.asdict(options),
+        "seed": seed,
+        "file_version": FILE_VERSION,
+    }
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    for design in designs:
+        digest.update(_design_bytes(design))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _codec_state(codec: Codec) -> str:
+    state = {k: v for k, v in vars(codec).items() if not callable(v) and not k.startswith("_")}
+    return json.dumps(state, sort_keys=True, default=repr)
+
+
+def _design_bytes(design: Any) -> bytes:
+    if isinstance(design, str):
+        return design.encode()
+    return np.ascontiguousarray(np.asarray(design, dtype=np.float32)).tobytes()
+
+
+def cached_vae(
+    directory: str | Path,
+    designs: Sequence[Any],
+    codec: Codec,
+    latent_dim: int | None = None,
+    options: TrainingOptions | None = None,
+    seed: int = 0,
+    prefix: str = "vae",
+    device: str | torch.device = "cpu",
+) -> tuple[VAE, bool]:
+    """Load the VAE trained on these designs with these settings, or train and store it.
+
+    A corrupt or outdated cache file is replaced (with a warning), never fatal.
+
+    Args:
+        directory: Folder of the cache (created if missing).
+        designs, codec, latent_dim, options, seed, device: As in
+            :func:`lsbo.models.fit_new_vae`.
+        prefix: Start of the file name, e.g. the objective's name.
+
+    Returns:
+        ``(model, from_cache)``.
+    """
+    options = options or TrainingOptions()
+    key = fingerprint(designs, codec, latent_dim, options, seed)
+    path = Path(directory) / f"{prefix}-{key[:20]}.pt"
+    if path.is_file():
+        try:
+            return load_model(path).to(device), True
+        except ModelFileError as exc:
+            warnings.warn(f"ignoring the cached model: {exc}", stacklevel=2)
+    model, report = fit_new_vae(designs, codec, latent_dim, options, seed, device)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    model.save(
+        partial,
+        training=dataclasses.asdict(options),
+        seed=seed,
+        fingerprint=key,
+        train_loss=report.train_loss,
+        validation_loss=report.validation_loss,
+    )
+    os.replace(partial, path)  # atomic: a killed process never leaves half a file
+    return model, False

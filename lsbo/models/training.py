@@ -1,0 +1,233 @@
+"""One training loop for every VAE: weighted ELBO, validation split, early stopping."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from lsbo.exceptions import InvalidDesignsError, InvalidOptionError
+from lsbo.models.vae import VAE, build_vae
+from lsbo.representations import Codec, codec_for
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    """Settings of :func:`train_vae`.
+
+    Attributes:
+        epochs: Maximum passes over the training split.
+        batch_size: Designs per gradient step.
+        learning_rate: Adam step size.
+        beta: Weight of the KL term in the ELBO (1.0 is the true ELBO; below 1 trades
+            prior match for reconstructions that decode back to the same design).
+        validation_fraction: Share of designs held out to decide early stopping.
+        patience: Epochs without validation improvement before stopping.
+        max_designs: Train on a seeded random subset of at most this many designs
+            (``None``: all of them).
+    """
+
+    epochs: int = 20
+    batch_size: int = 256
+    learning_rate: float = 3e-3
+    beta: float = 0.1
+    validation_fraction: float = 0.1
+    patience: int = 3
+    max_designs: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
+            raise InvalidOptionError("epochs, batch_size and patience must be >= 1")
+        if not 0.0 <= self.validation_fraction < 1.0:
+            raise InvalidOptionError("validation_fraction must be in [0, 1)")
+        if self.beta < 0 or self.learning_rate <= 0:
+            raise InvalidOptionError("beta must be >= 0 and learning_rate > 0")
+
+
+@dataclass
+class TrainingReport:
+    """What happened during training: losses per epoch (per design, weighted)."""
+
+    train_loss: list[float] = field(default_factory=list)
+    validation_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    seconds: float = 0.0
+    n_train: int = 0
+    n_validation: int = 0
+
+
+def train_vae(
+    model: VAE,
+    designs: Sequence[Any],
+    weights: Sequence[float] | Tensor | None = None,
+    options: TrainingOptions | None = None,
+    seed: int = 0,
+    callback: Callable[[int, float, float | None], None] | None = None,
+) -> TrainingReport:
+    """Train (or fine-tune) ``model`` in place on designs, minimizing the weighted -ELBO.
+
+    The loss of a batch is ``sum_i w_i (nll_i + beta * kl_i) / sum_i w_i``; the weights
+    let weighted retraining favour good designs. The parameters of the best
+    validation epoch are kept.
+
+    Args:
+        model: The VAE; its current parameters are the starting point.
+        designs: Training designs (encoded by the model's codec).
+        weights: Optional non-negative weight per design (``n``).
+        options: Training settings.
+        seed: Seeds the split, the shuffling and the reparametrization noise.
+        callback: Called as ``callback(epoch, train_loss, validation_loss)``.
+    """
+    options = options or TrainingOptions()
+    generator = torch.Generator().manual_seed(seed)
+    x, w = _prepare(model, designs, weights, options, generator)
+    train_idx, val_idx = _split(len(x), options.validation_fraction, generator)
+    optimizer = torch.optim.Adam(model.parameters(), lr=options.learning_rate)
+    report = TrainingReport(n_train=len(train_idx), n_validation=len(val_idx))
+    best, best_state, start = float("inf"), copy.deepcopy(model.state_dict()), time.perf_counter()
+    for epoch in range(options.epochs):
+        model.train()
+        order = train_idx[torch.randperm(len(train_idx), generator=generator)]
+        report.train_loss.append(_epoch(model, x, w, order, options, generator, optimizer))
+        val = _evaluate(model, x, w, val_idx, options, generator) if len(val_idx) else None
+        if val is not None:
+            report.validation_loss.append(val)
+        if callback is not None:
+            callback(epoch, report.train_loss[-1], val)
+        score = val if val is not None else report.train_loss[-1]
+        if score < best:
+            best, report.best_epoch = score, epoch
+            best_state = copy.deepcopy(model.state_dict())
+        elif epoch - report.best_epoch >= options.patience:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def fit_new_vae(
+    designs: Sequence[Any],
+    codec: Codec | None = None,
+    latent_dim: int | None = None,
+    options: TrainingOptions | None = None,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+) -> tuple[VAE, TrainingReport]:
+    """Build the built-in VAE for the designs and train it from a seeded initialisation.
+
+    Args:
+        designs: Training designs.
+        codec: Default: chosen from the designs (strings -> tokens, arrays -> images).
+        latent_dim: Default: 16 for sequences, 2 for images.
+        options: Training settings.
+        seed: Seeds the initial weights and the training.
+        device: Where to train.
+    """
+    codec = codec or codec_for(designs)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)  # weight initialisation uses the global generator
+        model = build_vae(codec, latent_dim).to(device)
+    report = train_vae(model, designs, options=options, seed=seed)
+    return model, report
+
+
+def _prepare(
+    model: VAE,
+    designs: Sequence[Any],
+    weights: Sequence[float] | Tensor | None,
+    options: TrainingOptions,
+    generator: torch.Generator,
+) -> tuple[Tensor, Tensor]:
+    if len(designs) == 0:
+        raise InvalidDesignsError("no designs to train on; pass a non-empty list")
+    w = (
+        torch.ones(len(designs))
+        if weights is None
+        else torch.as_tensor(weights, dtype=torch.float32)
+    )
+    if w.shape != (len(designs),) or not torch.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise InvalidOptionError(
+            "weights must be one finite, non-negative number per design, not all zero"
+        )
+    if options.max_designs is not None and len(designs) > options.max_designs:
+        keep = torch.randperm(len(designs), generator=generator)[: options.max_designs]
+        designs, w = [designs[i] for i in keep.tolist()], w[keep]
+    x = model.codec.encode(designs).to(model.device)
+    return x, w.to(model.device)
+
+
+def _split(n: int, fraction: float, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+    perm = torch.randperm(n, generator=generator)
+    n_val = int(n * fraction) if n >= 10 else 0
+    return perm[n_val:], perm[:n_val]
+
+
+def _batch_loss(
+    model: VAE, x: Tensor, w: Tensor, idx: Tensor, beta: float, generator: torch.Generator
+) -> tuple[Tensor, Tensor]:
+    nll, kl = model.loss_terms(x[idx], generator)
+    weights = w[idx]
+    return (weights * (nll + beta * kl)).sum(), weights.sum()
+
+
+def _epoch(
+    model: VAE,
+    x: Tensor,
+    w: Tensor,
+    order: Tensor,
+    options: TrainingOptions,
+    generator: torch.Generator,
+    optimizer: torch.optim.Optimizer,
+) -> float:
+    total, weight = 0.0, 0.0
+    for batch in order.split(options.batch_size):
+        loss, batch_weight = _batch_loss(model, x, w, batch, options.beta, generator)
+        if batch_weight <= 0:
+            continue
+        optimizer.zero_grad()
+        (loss / batch_weight).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+        optimizer.step()
+        total, weight = total + loss.item(), weight + batch_weight.item()
+    return total / max(weight, 1e-12)
+
+
+@torch.no_grad()
+def _evaluate(
+    model: VAE,
+    x: Tensor,
+    w: Tensor,
+    idx: Tensor,
+    options: TrainingOptions,
+    generator: torch.Generator,
+) -> float:
+    model.eval()
+    total, weight = 0.0, 0.0
+    for batch in idx.split(max(options.batch_size, 1024)):
+        loss, batch_weight = _batch_loss(model, x, w, batch, options.beta, generator)
+        total, weight = total + loss.item(), weight + batch_weight.item()
+    return total / max(weight, 1e-12)
+
+
+@torch.no_grad()
+def reconstruction_accuracy(model: VAE, designs: Sequence[Any]) -> tuple[float, float]:
+    """Share of tokens/pixels and of whole designs that decode(encode(x).mean) gets right.
+
+    Returns:
+        ``(element_accuracy, exact_match_rate)``.
+    """
+    mean, _ = model.encode(designs)
+    x = model.codec.encode(designs)
+    decoded = model.codec.encode(model.decode(mean))
+    equal = (
+        (decoded == x).flatten(1)
+        if x.dtype == torch.long
+        else (decoded.round() == x.round()).flatten(1)
+    )
+    return equal.float().mean().item(), equal.all(-1).float().mean().item()

@@ -1,0 +1,308 @@
+"""Variational auto-encoders over designs: the shared base and the two built-in kinds.
+
+A :class:`VAE` owns its codec, so ``encode(designs)`` and ``decode(z)`` speak in
+designs, not tensors. Encoders give the mean and log-variance of q(z|x); the prior is a
+standard normal; decoders give logits of p(x|z) (categorical over tokens for
+sequences, Bernoulli per pixel for images).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from lsbo.exceptions import InvalidOptionError, ModelFileError
+from lsbo.representations import Codec, ImageCodec, TokenCodec
+
+FILE_FORMAT = "lsbo.vae"
+FILE_VERSION = 1
+
+
+class VAE(nn.Module):
+    """Base class: subclasses build ``encoder`` (x -> 2*latent_dim) and ``decoder``.
+
+    Args:
+        codec: Turns designs into the tensors this VAE reads.
+        latent_dim: Dimension d of the latent space.
+    """
+
+    def __init__(self, codec: Codec, latent_dim: int) -> None:
+        super().__init__()
+        if latent_dim < 1:
+            raise InvalidOptionError(f"latent_dim must be >= 1, got {latent_dim}")
+        self.codec = codec
+        self.latent_dim = int(latent_dim)
+        self.metadata: dict[str, Any] = {}  # e.g. training settings, filled by load_model
+        self.encoder: nn.Module
+        self.decoder: nn.Module
+
+    def config(self) -> dict[str, Any]:
+        """Constructor arguments other than the codec (saved with the model)."""
+        return {"latent_dim": self.latent_dim}
+
+    def encode_tensor(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Parameters of q(z|x). Returns ``(mean, log_var)``, each ``n x d``."""
+        mean, log_var = self.encoder(x).chunk(2, dim=-1)
+        return mean, log_var.clamp(-12.0, 8.0)
+
+    def decode_tensor(self, z: Tensor) -> Tensor:
+        """Logits of p(x|z): ``n x L x vocab`` (sequences) or ``n x 1 x H x W`` (images)."""
+        return self.decoder(z)
+
+    def loss_terms(
+        self, x: Tensor, generator: torch.Generator | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """Per-example negative log-likelihood and KL(q(z|x) || N(0, I)), each ``n``.
+
+        The latent sample uses the reparametrization trick, ``z = mean + std * eps``.
+        """
+        mean, log_var = self.encode_tensor(x)
+        eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        z = mean + torch.exp(0.5 * log_var) * eps
+        nll = self.negative_log_likelihood(self.decode_tensor(z), x)
+        kl = 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var).sum(-1)
+        return nll, kl
+
+    def negative_log_likelihood(self, logits: Tensor, x: Tensor) -> Tensor:
+        """-log p(x|z) per example, ``n``."""
+        raise NotImplementedError
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @torch.no_grad()
+    def encode(self, designs: Sequence[Any], batch_size: int = 1024) -> tuple[Tensor, Tensor]:
+        """Mean and standard deviation of q(z|x) for each design, in batches.
+
+        Returns:
+            ``(mean, std)``, each an ``n x d`` float32 tensor on the model's device.
+        """
+        was_training = self.training
+        self.eval()
+        means, stds = [], []
+        for start in range(0, len(designs), batch_size):
+            x = self.codec.encode(designs[start : start + batch_size]).to(self.device)
+            mean, log_var = self.encode_tensor(x)
+            means.append(mean)
+            stds.append(torch.exp(0.5 * log_var))
+        self.train(was_training)
+        if not means:
+            empty = torch.zeros(0, self.latent_dim, device=self.device)
+            return empty, empty.clone()
+        return torch.cat(means), torch.cat(stds)
+
+    @torch.no_grad()
+    def decode(self, z: Tensor, batch_size: int = 1024) -> list[Any]:
+        """The most likely design (argmax / threshold) for each latent point, in batches.
+
+        Args:
+            z: ``n x d`` latent points (any float dtype or device).
+        """
+        was_training = self.training
+        self.eval()
+        designs: list[Any] = []
+        for start in range(0, len(z), batch_size):
+            chunk = z[start : start + batch_size].to(self.device, torch.float32)
+            designs.extend(self.codec.decode(self.decode_tensor(chunk)))
+        self.train(was_training)
+        return designs
+
+    def save(self, path: str | Path, **metadata: Any) -> None:
+        """Write the model, its codec and ``metadata`` (e.g. training settings) to one file."""
+        payload = {
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
+            "class": type(self).__name__,
+            "config": self.config(),
+            "codec": self.codec,
+            "state_dict": {k: v.cpu() for k, v in self.state_dict().items()},
+            "metadata": metadata,
+        }
+        try:
+            torch.save(payload, Path(path))
+        except (AttributeError, TypeError) as exc:  # pickling a lambda tokenizer/validator
+            raise ModelFileError(
+                f"cannot save the model: {exc}. A codec's tokenizer or validator must be "
+                "a regular expression or a module-level function to be saved"
+            ) from exc
+
+
+class SequenceVAE(VAE):
+    """Token sequences: bidirectional-GRU encoder, GRU decoder fed z at every step.
+
+    The decoder is not autoregressive, so decoding a batch is one pass and the argmax
+    design is exactly the mode of the factorised p(x|z).
+
+    Args:
+        codec: A :class:`TokenCodec`.
+        latent_dim: Latent dimension.
+        embedding_dim: Token embedding size.
+        hidden_dim: GRU state size.
+    """
+
+    def __init__(
+        self,
+        codec: TokenCodec,
+        latent_dim: int = 16,
+        embedding_dim: int = 32,
+        hidden_dim: int = 128,
+    ) -> None:
+        super().__init__(codec, latent_dim)
+        self.embedding_dim, self.hidden_dim = embedding_dim, hidden_dim
+        self.encoder = _GRUEncoder(codec.vocab_size, embedding_dim, hidden_dim, latent_dim)
+        self.decoder = _GRUDecoder(codec.vocab_size, codec.max_length, hidden_dim, latent_dim)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            **super().config(),
+            "embedding_dim": self.embedding_dim,
+            "hidden_dim": self.hidden_dim,
+        }
+
+    def negative_log_likelihood(self, logits: Tensor, x: Tensor) -> Tensor:
+        nll = F.cross_entropy(logits.transpose(1, 2), x, reduction="none")
+        return nll.sum(-1)
+
+
+class _GRUEncoder(nn.Module):
+    def __init__(
+        self, vocab_size: int, embedding_dim: int, hidden_dim: int, latent_dim: int
+    ) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embedding_dim)
+        self.gru = nn.GRU(embedding_dim, hidden_dim, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(2 * hidden_dim, 2 * latent_dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _, h = self.gru(self.embed(x))  # h: 2 x n x hidden
+        return self.head(torch.cat([h[0], h[1]], dim=-1))
+
+
+class _GRUDecoder(nn.Module):
+    def __init__(self, vocab_size: int, length: int, hidden_dim: int, latent_dim: int) -> None:
+        super().__init__()
+        self.length = length
+        self.init = nn.Linear(latent_dim, hidden_dim)
+        self.gru = nn.GRU(latent_dim, hidden_dim, batch_first=True)
+        self.head = nn.Linear(hidden_dim, vocab_size)
+
+    def forward(self, z: Tensor) -> Tensor:
+        h0 = torch.tanh(self.init(z)).unsqueeze(0)
+        steps = z.unsqueeze(1).expand(-1, self.length, -1).contiguous()
+        out, _ = self.gru(steps, h0)
+        return self.head(out)
+
+
+class ImageVAE(VAE):
+    """Images: strided-convolution encoder and transposed-convolution decoder.
+
+    Args:
+        codec: An :class:`ImageCodec`.
+        latent_dim: Latent dimension.
+        channels: Channels of the first convolution (doubled at each halving).
+    """
+
+    def __init__(self, codec: ImageCodec, latent_dim: int = 2, channels: int = 16) -> None:
+        super().__init__(codec, latent_dim)
+        self.channels = channels
+        height, width = codec.shape
+        n_down = max(1, min(4, int(math.log2(max(min(height, width) // 4, 1)))))
+        widths = [channels * 2**i for i in range(n_down)]
+        small = (math.ceil(height / 2**n_down), math.ceil(width / 2**n_down))
+        self.encoder = _conv_encoder(widths, small, latent_dim)
+        self.decoder = _ConvDecoder(widths, small, latent_dim, codec.shape)
+
+    def config(self) -> dict[str, Any]:
+        return {**super().config(), "channels": self.channels}
+
+    def negative_log_likelihood(self, logits: Tensor, x: Tensor) -> Tensor:
+        nll = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+        return nll.flatten(1).sum(-1)
+
+
+def _conv_encoder(widths: list[int], small: tuple[int, int], latent_dim: int) -> nn.Module:
+    layers: list[nn.Module] = []
+    c_in = 1
+    for c_out in widths:
+        # padding keeps every size at ceil(size / 2), matching `small`
+        layers += [nn.Conv2d(c_in, c_out, 3, stride=2, padding=1), nn.ReLU()]
+        c_in = c_out
+    flat = widths[-1] * small[0] * small[1]
+    layers += [nn.Flatten(), nn.Linear(flat, 256), nn.ReLU(), nn.Linear(256, 2 * latent_dim)]
+    return nn.Sequential(*layers)
+
+
+class _ConvDecoder(nn.Module):
+    def __init__(
+        self, widths: list[int], small: tuple[int, int], latent_dim: int, shape: tuple[int, int]
+    ) -> None:
+        super().__init__()
+        self.small, self.shape, self.top = small, shape, widths[-1]
+        self.fc = nn.Sequential(
+            nn.Linear(latent_dim, 256),
+            nn.ReLU(),
+            nn.Linear(256, widths[-1] * small[0] * small[1]),
+            nn.ReLU(),
+        )
+        layers: list[nn.Module] = []
+        for c_in, c_out in zip(widths[::-1], [*widths[-2::-1], 1], strict=True):
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1), nn.ReLU()]
+        self.deconv = nn.Sequential(*layers[:-1])  # logits: no activation at the end
+
+    def forward(self, z: Tensor) -> Tensor:
+        h = self.fc(z).view(-1, self.top, *self.small)
+        logits = self.deconv(h)
+        return logits[..., : self.shape[0], : self.shape[1]]
+
+
+def build_vae(codec: Codec, latent_dim: int | None = None, **kwargs: Any) -> VAE:
+    """The built-in VAE for a codec: :class:`SequenceVAE` or :class:`ImageVAE`."""
+    if isinstance(codec, TokenCodec):
+        return SequenceVAE(codec, latent_dim or 16, **kwargs)
+    if isinstance(codec, ImageCodec):
+        return ImageVAE(codec, latent_dim or 2, **kwargs)
+    raise InvalidOptionError(
+        f"no built-in VAE for {type(codec).__name__}; pass a trained model instead"
+    )
+
+
+_CLASSES: dict[str, type[VAE]] = {"SequenceVAE": SequenceVAE, "ImageVAE": ImageVAE}
+
+
+def load_model(path: str | Path) -> VAE:
+    """Load a VAE written by :meth:`VAE.save`; its training metadata is in ``.metadata``.
+
+    Raises:
+        ModelFileError: The file is missing, not an lsbo model, or from another version.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"no model file at {path}; train one with `lsbo train`")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise ModelFileError(
+            f"{path} is not a readable lsbo model file ({type(exc).__name__}: {exc}); "
+            "it may be corrupt or truncated: train it again"
+        ) from None
+    if not isinstance(payload, dict) or payload.get("format") != FILE_FORMAT:
+        raise ModelFileError(f"{path} is not an lsbo model file (saved with VAE.save)")
+    if payload.get("version") != FILE_VERSION:
+        raise ModelFileError(
+            f"{path} has model format version {payload.get('version')}, this lsbo reads "
+            f"version {FILE_VERSION}; train the model again with this version"
+        )
+    cls = _CLASSES.get(payload["class"])
+    if cls is None:
+        raise ModelFileError(f"{path} holds an unknown model class {payload['class']!r}")
+    model = cls(payload["codec"], **payload["config"])
+    model.load_state_dict(payload["state_dict"])
+    model.metadata = payload["metadata"]
+    return model.eval()

@@ -1,0 +1,185 @@
+"""Black-box objectives: a template that validates, counts and catches failures.
+
+Subclasses write only ``_evaluate``; the public ``__call__`` turns whatever happens
+(a number, a NaN, a non-number, an exception) into one :class:`Evaluation` per design,
+so that a broken evaluation is recorded instead of ending a run.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from lsbo.exceptions import ObjectiveError
+
+Status = Literal["complete", "failed"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The outcome of evaluating one design.
+
+    Attributes:
+        value: The score, or ``None`` when the evaluation failed.
+        status: ``"complete"`` or ``"failed"``.
+        message: Why it failed (empty when complete).
+        duration: Seconds spent in the objective for the call that scored this design,
+            divided evenly between the designs of that call.
+    """
+
+    value: float | None
+    status: Status
+    message: str = ""
+    duration: float = 0.0
+
+
+class Objective:
+    """Base class for black-box objectives.
+
+    Subclasses implement :meth:`_evaluate` on a list of designs and may override
+    :meth:`is_valid` to reject designs that must never be scored (lsbo's optimizer
+    checks it before calling the objective).
+
+    Class attributes give the metadata that the CLI and the optimizer read:
+    ``name``, ``maximize``, ``description``, ``optimum`` (best known value or
+    ``None``), ``reference`` (paper that defined the task) and ``batch_size`` (how many
+    designs one ``_evaluate`` call receives at most; ``None`` means all at once).
+    """
+
+    name: ClassVar[str] = "objective"
+    maximize: ClassVar[bool] = True
+    description: ClassVar[str] = ""
+    optimum: ClassVar[float | None] = None
+    reference: ClassVar[str] = ""
+    batch_size: ClassVar[int | None] = None
+
+    def _evaluate(self, designs: Sequence[Any]) -> Sequence[Any]:
+        """Score designs. Return one number per design, in order."""
+        raise NotImplementedError
+
+    def is_valid(self, design: Any) -> bool:
+        """Whether a design may be sent to the objective (default: every design)."""
+        return True
+
+    @property
+    def n_evaluated(self) -> int:
+        """How many designs this objective has been asked to score."""
+        return getattr(self, "_n_evaluated", 0)
+
+    def __call__(self, designs: Sequence[Any]) -> list[Evaluation]:
+        """Score designs, one :class:`Evaluation` each; failures are caught, not raised.
+
+        Raises:
+            ObjectiveError: ``_evaluate`` returned a number of values that differs
+                from the number of designs (a bug in the objective, not a bad design).
+        """
+        designs = list(designs)
+        step = self.batch_size or max(len(designs), 1)
+        results: list[Evaluation] = []
+        for start in range(0, len(designs), step):
+            results.extend(self._evaluate_chunk(designs[start : start + step]))
+        self._n_evaluated = self.n_evaluated + len(designs)
+        return results
+
+    def _evaluate_chunk(self, chunk: list[Any]) -> list[Evaluation]:
+        start = time.perf_counter()
+        try:
+            raw = self._evaluate(chunk)
+        except Exception as exc:  # a user's objective may raise anything
+            per = (time.perf_counter() - start) / len(chunk)
+            message = f"objective raised {type(exc).__name__}: {exc}"
+            return [Evaluation(None, "failed", message, per) for _ in chunk]
+        per = (time.perf_counter() - start) / len(chunk)
+        values = _as_list(raw, self.name)
+        if len(values) != len(chunk):
+            raise ObjectiveError(
+                f"objective {self.name!r} returned {len(values)} values for {len(chunk)} "
+                "designs; _evaluate must return exactly one value per design, in order"
+            )
+        return [check_value(value, per) for value in values]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, maximize={self.maximize})"
+
+
+class FunctionObjective(Objective):
+    """Wraps a plain function ``f(design) -> float``, one design per call."""
+
+    batch_size: ClassVar[int | None] = 1
+
+    def __init__(self, function: Callable[[Any], Any], maximize: bool = True) -> None:
+        if not callable(function):
+            raise ObjectiveError(
+                f"the objective must be callable (a function design -> float or an "
+                f"lsbo.Objective), got {type(function).__name__}"
+            )
+        self.function = function
+        self.name = getattr(function, "__name__", type(function).__name__)  # type: ignore[misc]
+        self.maximize = maximize  # type: ignore[misc]
+
+    def _evaluate(self, designs: Sequence[Any]) -> list[Any]:
+        return [self.function(design) for design in designs]
+
+
+def as_objective(objective: Any, maximize: bool | None = None) -> Objective:
+    """Return ``objective`` as an :class:`Objective`, wrapping a plain function.
+
+    Args:
+        objective: An ``Objective`` or a callable ``design -> float``.
+        maximize: Direction for a plain function (default ``True``); for an
+            ``Objective`` it must agree with the objective's own ``maximize``, or be None.
+    """
+    if isinstance(objective, Objective):
+        if maximize is not None and maximize != objective.maximize:
+            direction = "maximized" if objective.maximize else "minimized"
+            raise ObjectiveError(
+                f"objective {objective.name!r} is {direction} by definition; drop the "
+                f"maximize={maximize} argument or wrap its function in a new Objective"
+            )
+        return objective
+    return FunctionObjective(objective, maximize=True if maximize is None else maximize)
+
+
+def _as_list(raw: Any, name: str) -> list[Any]:
+    if hasattr(raw, "tolist"):  # numpy arrays and tensors
+        raw = raw.tolist()
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+        raise ObjectiveError(
+            f"objective {name!r}: _evaluate must return a sequence of numbers (one per "
+            f"design), got {type(raw).__name__}"
+        )
+    return list(raw)
+
+
+def check_value(value: Any, duration: float = 0.0) -> Evaluation:
+    """Turn a value returned by an objective into an :class:`Evaluation`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if hasattr(value, "item") and getattr(value, "size", 1) == 1:
+            return check_value(value.item(), duration)  # numpy / torch scalars
+        shown = repr(value)[:80]
+        message = f"objective returned {shown} ({type(value).__name__}), not a number"
+        return Evaluation(None, "failed", message, duration)
+    value = float(value)
+    if not math.isfinite(value):
+        return Evaluation(None, "failed", f"objective returned {value}", duration)
+    return Evaluation(value, "complete", "", duration)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Training designs, with scores for those already evaluated.
+
+    Attributes:
+        designs: The designs the VAE learns from.
+        scores: ``None``, or one entry per design: its known value, or ``None`` for a
+            design that has not been scored.
+    """
+
+    designs: list[Any]
+    scores: list[float | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.designs)

@@ -1,0 +1,178 @@
+"""Strings as padded token sequences."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
+
+import torch
+
+from lsbo.exceptions import InvalidDesignsError, InvalidOptionError
+from lsbo.representations.base import Codec
+
+PAD = "<pad>"
+
+Tokenizer = Callable[[str], list[str]]
+
+
+class TokenCodec(Codec):
+    """Strings <-> ``n x max_length`` tensors of token indices, padded with ``<pad>``.
+
+    Index 0 is the padding token, which also marks the end of a string: decoding reads
+    tokens up to the first pad.
+
+    Args:
+        vocabulary: The tokens (without the pad token), in index order.
+        max_length: Longest token sequence a design may have.
+        tokenizer: ``None`` for one token per character, a regular expression whose
+            ``re.findall`` gives the tokens (e.g. ``r"Cl|Br|."``), or a function
+            ``str -> list[str]``. A regular expression saves with the model; a function
+            must be importable (module level) to be saved.
+        validator: Optional ``str -> bool`` deciding whether a decoded string is a
+            valid design (e.g. it parses); empty strings are always invalid.
+    """
+
+    likelihood = "categorical"
+
+    def __init__(
+        self,
+        vocabulary: Sequence[str],
+        max_length: int,
+        tokenizer: str | Tokenizer | None = None,
+        validator: Callable[[str], bool] | None = None,
+    ) -> None:
+        if max_length < 1:
+            raise InvalidOptionError(f"max_length must be >= 1, got {max_length}")
+        if PAD in vocabulary or len(set(vocabulary)) != len(vocabulary):
+            raise InvalidOptionError(
+                f"the vocabulary must list distinct tokens and not include {PAD!r}"
+            )
+        self.tokens = [PAD, *vocabulary]
+        self.index = {token: i for i, token in enumerate(self.tokens)}
+        self.max_length = int(max_length)
+        self.tokenizer = tokenizer
+        self.validator = validator
+        self._split = _make_split(tokenizer)
+
+    @classmethod
+    def from_designs(
+        cls,
+        designs: Iterable[str],
+        tokenizer: str | Tokenizer | None = None,
+        max_length: int | None = None,
+        validator: Callable[[str], bool] | None = None,
+    ) -> TokenCodec:
+        """Infer the vocabulary (most frequent first) and maximum length from strings.
+
+        Args:
+            designs: The training strings.
+            tokenizer: As in the constructor.
+            max_length: Defaults to the longest design's token count.
+            validator: As in the constructor.
+        """
+        split = _make_split(tokenizer)
+        counts: Counter[str] = Counter()
+        longest = 0
+        for design in designs:
+            tokens = split(_check_string(design))
+            counts.update(tokens)
+            longest = max(longest, len(tokens))
+        if longest == 0:
+            raise InvalidDesignsError(
+                "cannot build a token codec from no designs (or only empty strings); "
+                "pass at least one non-empty string"
+            )
+        vocabulary = sorted(counts, key=lambda t: (-counts[t], t))
+        return cls(vocabulary, max_length or longest, tokenizer, validator)
+
+    @property
+    def event_shape(self) -> tuple[int, ...]:
+        return (self.max_length,)
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of tokens including the pad token."""
+        return len(self.tokens)
+
+    def tokenize(self, design: str) -> list[str]:
+        """Split one string into tokens."""
+        return self._split(_check_string(design))
+
+    def encode(self, designs: Sequence[str]) -> torch.Tensor:
+        out = torch.zeros(len(designs), self.max_length, dtype=torch.long)
+        for row, design in enumerate(designs):
+            tokens = self.tokenize(design)
+            if len(tokens) > self.max_length:
+                raise InvalidDesignsError(
+                    f"design {row} ({design[:40]!r}) has {len(tokens)} tokens, more than "
+                    f"max_length={self.max_length}; raise max_length or drop the design"
+                )
+            try:
+                out[row, : len(tokens)] = torch.tensor([self.index[t] for t in tokens])
+            except KeyError as exc:
+                raise InvalidDesignsError(
+                    f"design {row} ({design[:40]!r}) has the token {exc.args[0]!r}, which "
+                    "is not in the vocabulary; build the codec from data that includes it"
+                ) from None
+        return out
+
+    def decode(self, outputs: torch.Tensor) -> list[str]:
+        indices = outputs.argmax(-1) if outputs.dim() == 3 else outputs
+        return [self._join(row) for row in indices.tolist()]
+
+    def _join(self, row: list[int]) -> str:
+        end = row.index(0) if 0 in row else len(row)
+        return "".join(self.tokens[i] for i in row[:end])
+
+    def key(self, design: Any) -> Hashable:
+        return design
+
+    def is_valid(self, design: Any) -> bool:
+        if not isinstance(design, str) or not design:
+            return False
+        return self.validator is None or bool(self.validator(design))
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_split")  # rebuilt from `tokenizer`; a compiled closure cannot pickle
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._split = _make_split(self.tokenizer)
+
+    def __repr__(self) -> str:
+        return f"TokenCodec(vocab_size={self.vocab_size}, max_length={self.max_length})"
+
+
+def _check_string(design: Any) -> str:
+    if not isinstance(design, str):
+        raise InvalidDesignsError(
+            f"a token codec needs strings, got {type(design).__name__}; pass a list of str"
+        )
+    return design
+
+
+def _make_split(tokenizer: str | Tokenizer | None) -> Tokenizer:
+    if tokenizer is None:
+        return list
+    if isinstance(tokenizer, str):
+        pattern = re.compile(tokenizer)
+        return lambda s: _regex_split(pattern, s)
+    if callable(tokenizer):
+        return tokenizer
+    raise InvalidOptionError(
+        "tokenizer must be None, a regular expression, or a function str -> list[str]"
+    )
+
+
+def _regex_split(pattern: re.Pattern[str], design: str) -> list[str]:
+    tokens = pattern.findall(design)
+    if sum(len(t) for t in tokens) != len(design):
+        raise InvalidDesignsError(
+            f"the tokenizer pattern {pattern.pattern!r} does not cover all of "
+            f"{design[:40]!r}; extend the pattern so every character belongs to a token"
+        )
+    return tokens

@@ -1,0 +1,81 @@
+"""An exact BoTorch ``SingleTaskGP`` on latent points, and which points it learns from."""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+from botorch.exceptions.warnings import OptimizationWarning
+from botorch.fit import fit_gpytorch_mll
+from botorch.models import SingleTaskGP
+from botorch.models.transforms import Normalize, Standardize
+from gpytorch.mlls import ExactMarginalLogLikelihood
+from torch import Tensor
+
+
+def fit_gp(
+    train_X: Tensor, train_Y: Tensor, bounds: Tensor, warm_start: SingleTaskGP | None = None
+) -> SingleTaskGP:
+    """Fit a ``SingleTaskGP`` by maximizing the exact marginal log likelihood.
+
+    Inputs are normalized to the latent search box and outcomes standardized, both as
+    the model's own transforms, so the model is queried in raw latent coordinates.
+    Computation happens in ``train_X``'s dtype (use float64).
+
+    Args:
+        train_X: ``n x d`` latent points.
+        train_Y: ``n x 1`` values, larger is better.
+        bounds: ``2 x d`` lower and upper latent bounds.
+        warm_start: A GP fitted at the previous step, on the same latent space: its
+            hyperparameters start the optimizer, which then needs a few iterations
+            instead of dozens (about 4x faster at 500 points in 16 dimensions).
+    """
+    model = SingleTaskGP(
+        train_X,
+        train_Y,
+        input_transform=Normalize(d=train_X.shape[-1], bounds=bounds.to(train_X)),
+        outcome_transform=Standardize(m=1),
+    )
+    if warm_start is not None:
+        for name in ("mean_module", "covar_module", "likelihood"):
+            getattr(model, name).load_state_dict(getattr(warm_start, name).state_dict())
+    mll = ExactMarginalLogLikelihood(model.likelihood, model)
+    with warnings.catch_warnings():
+        # a fit that stops early still gives usable hyperparameters; BoTorch retries
+        # failed fits itself and raises ModelFittingError if none succeeds
+        warnings.simplefilter("ignore", OptimizationWarning)
+        fit_gpytorch_mll(mll)
+    return model.eval()
+
+
+def select_training_points(
+    values: Tensor, is_recent: Tensor, max_points: int, generator: torch.Generator
+) -> Tensor:
+    """Indices of the points an exact GP learns from once there are too many.
+
+    Keeps the best half of ``max_points`` (by value), then the most recent quarter of
+    the optimizer's own evaluations, then fills up with a seeded random sample of the
+    rest, so the GP sees the promising region, the search's latest steps and the
+    global picture.
+
+    Args:
+        values: ``n`` values, larger is better.
+        is_recent: ``n`` bool mask of points evaluated by this run; the last ``True``
+            entries are the most recent.
+        max_points: Largest number of indices to return.
+        generator: Seeds the random fill.
+
+    Returns:
+        A sorted 1-d tensor of at most ``max_points`` distinct indices.
+    """
+    n = len(values)
+    if n <= max_points:
+        return torch.arange(n)
+    chosen = torch.zeros(n, dtype=torch.bool)
+    chosen[values.argsort(descending=True)[: max_points // 2]] = True
+    recent = torch.nonzero(is_recent & ~chosen).flatten()
+    chosen[recent[-(max_points // 4) :] if max_points >= 4 else recent[:0]] = True
+    rest = torch.nonzero(~chosen).flatten()
+    fill = rest[torch.randperm(len(rest), generator=generator)[: max_points - int(chosen.sum())]]
+    chosen[fill] = True
+    return torch.nonzero(chosen).flatten()
