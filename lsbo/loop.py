@@ -250,6 +250,8 @@ class Optimizer:
         self._iteration += 1
         proposals: list[Proposal] = []
         n_random = max(0, self.options.n_initial - len(self._Y) - len(self._pending))
+        if len(self._Y) < 2:  # a GP needs two values; until then keep sampling
+            n_random = n
         if n_random:
             proposals += self._initial_proposals(min(n, n_random))
         if len(proposals) < n:
@@ -317,7 +319,8 @@ class Optimizer:
         centers = X[Y.argsort(descending=True)[:10]]
         width = (self.bounds[1] - self.bounds[0]) / 10
         noise = torch.randn(2048, X.shape[-1], generator=generator, dtype=X.dtype)
-        z = torch.cat([centers.repeat(100, 1) + noise[:1000] * width, noise[1000:]])
+        local = centers[torch.arange(1024) % len(centers)] + noise[:1024] * width
+        z = torch.cat([local, noise[1024:]])  # and prior samples
         z = torch.max(torch.min(z, self.bounds[1]), self.bounds[0])
         with torch.no_grad():
             order = gp.posterior(z.unsqueeze(1)).mean.flatten().argsort(descending=True)
@@ -369,13 +372,22 @@ class Optimizer:
                 "check that the objective works on the training designs"
             )
         Y = torch.tensor(self._Y, dtype=self.options.dtype)
-        # the same seed at every step keeps the random part of the subset stable, so
-        # the previous step's hyperparameters stay a good warm start
-        generator = torch.Generator().manual_seed(self.seed)
         keep = select_training_points(
-            Y, torch.tensor(self._from_run), self.options.max_gp_points, generator
+            Y, torch.tensor(self._from_run), self.options.max_gp_points, self._priority()
         )
         return torch.stack(self._X)[keep], Y[keep].unsqueeze(-1)
+
+    def _priority(self) -> Tensor:
+        """A pseudo-random key per observation that never changes as more arrive.
+
+        An integer hash of (index, seed): a point keeps its key at every step, so the
+        random part of the GP's training subset stays stable.
+        """
+        mask = 0xFFFFFFFF
+        key = (torch.arange(len(self._Y), dtype=torch.int64) + self.seed * 0x9E3779B9) & mask
+        for _ in range(2):
+            key = ((key ^ (key >> 16)) * 0x45D9F3B) & mask
+        return key ^ (key >> 16)
 
     def _step_seed(self) -> int:
         # distinct, reproducible seeds per step, independent of wall-clock or RNG state

@@ -67,7 +67,10 @@ def optimize_qlogei(
     )
     with torch.random.fork_rng(), warnings.catch_warnings():
         torch.manual_seed(seed)
+        # a restart that stops early is still a usable local optimum; BoTorch retries
+        # from new starting points itself, so its notes about that are noise here
         warnings.simplefilter("ignore", OptimizationWarning)
+        warnings.filterwarnings("ignore", "Optimization failed", RuntimeWarning)
         candidates, values = optimize_acqf(
             acq,
             bounds=bounds,

@@ -265,9 +265,9 @@ class _ConvDecoder(nn.Module):
 def build_vae(codec: Codec, latent_dim: int | None = None, **kwargs: Any) -> VAE:
     """The built-in VAE for a codec: :class:`SequenceVAE` or :class:`ImageVAE`."""
     if isinstance(codec, TokenCodec):
-        return SequenceVAE(codec, latent_dim or 16, **kwargs)
+        return SequenceVAE(codec, 16 if latent_dim is None else latent_dim, **kwargs)
     if isinstance(codec, ImageCodec):
-        return ImageVAE(codec, latent_dim or 2, **kwargs)
+        return ImageVAE(codec, 2 if latent_dim is None else latent_dim, **kwargs)
     raise InvalidOptionError(
         f"no built-in VAE for {type(codec).__name__}; pass a trained model instead"
     )

@@ -49,21 +49,22 @@ def fit_gp(
 
 
 def select_training_points(
-    values: Tensor, is_recent: Tensor, max_points: int, generator: torch.Generator
+    values: Tensor, is_recent: Tensor, max_points: int, priority: Tensor
 ) -> Tensor:
     """Indices of the points an exact GP learns from once there are too many.
 
     Keeps the best half of ``max_points`` (by value), then the most recent quarter of
-    the optimizer's own evaluations, then fills up with a seeded random sample of the
-    rest, so the GP sees the promising region, the search's latest steps and the
-    global picture.
+    the optimizer's own evaluations, then fills up with the rest in order of a random
+    ``priority`` drawn once per point, so the GP sees the promising region, the
+    search's latest steps and the global picture. Because priorities are fixed, the
+    subset changes little from one step to the next, which keeps warm starts useful.
 
     Args:
         values: ``n`` values, larger is better.
         is_recent: ``n`` bool mask of points evaluated by this run; the last ``True``
             entries are the most recent.
         max_points: Largest number of indices to return.
-        generator: Seeds the random fill.
+        priority: ``n`` random keys (e.g. uniform), fixed for each point across steps.
 
     Returns:
         A sorted 1-d tensor of at most ``max_points`` distinct indices.
@@ -76,6 +77,6 @@ def select_training_points(
     recent = torch.nonzero(is_recent & ~chosen).flatten()
     chosen[recent[-(max_points // 4) :] if max_points >= 4 else recent[:0]] = True
     rest = torch.nonzero(~chosen).flatten()
-    fill = rest[torch.randperm(len(rest), generator=generator)[: max_points - int(chosen.sum())]]
+    fill = rest[priority[rest].argsort(descending=True)[: max_points - int(chosen.sum())]]
     chosen[fill] = True
     return torch.nonzero(chosen).flatten()

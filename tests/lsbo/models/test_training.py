@@ -1,0 +1,90 @@
+import pytest
+import torch
+
+from lsbo.exceptions import InvalidDesignsError, InvalidOptionError
+from lsbo.models import (
+    TrainingOptions,
+    build_vae,
+    fit_new_vae,
+    reconstruction_accuracy,
+    train_vae,
+)
+from lsbo.representations import TokenCodec
+
+
+def test_training_is_reproducible_for_a_seed(strings):
+    options = TrainingOptions(epochs=2)
+    a, report_a = fit_new_vae(strings[:300], latent_dim=2, options=options, seed=3)
+    b, report_b = fit_new_vae(strings[:300], latent_dim=2, options=options, seed=3)
+    c, _ = fit_new_vae(strings[:300], latent_dim=2, options=options, seed=4)
+    assert report_a.train_loss == report_b.train_loss
+    assert torch.equal(a.encode(strings[:10])[0], b.encode(strings[:10])[0])
+    assert not torch.equal(a.encode(strings[:10])[0], c.encode(strings[:10])[0])
+
+
+def test_validation_split_and_early_stopping(strings):
+    # a learning rate this large makes the validation loss stop improving quickly
+    options = TrainingOptions(epochs=200, patience=2, learning_rate=0.3, validation_fraction=0.2)
+    _, report = fit_new_vae(strings[:400], latent_dim=2, options=options, seed=0)
+    assert report.n_validation == 80 and report.n_train == 320
+    assert len(report.train_loss) < 200
+    assert len(report.train_loss) - 1 - report.best_epoch == 2
+    assert report.validation_loss[report.best_epoch] == min(report.validation_loss)
+
+
+def test_weights_focus_the_model_on_heavy_designs(strings):
+    designs = strings[:400]
+    weights = torch.zeros(len(designs))
+    weights[:20] = 1.0
+    codec = TokenCodec.from_designs(designs)
+    torch.manual_seed(0)
+    model = build_vae(codec, latent_dim=4)
+    train_vae(model, designs, weights, TrainingOptions(epochs=40, validation_fraction=0), seed=0)
+    heavy, _ = reconstruction_accuracy(model, designs[:20])
+    light, _ = reconstruction_accuracy(model, designs[200:])
+    assert heavy > light + 0.1
+
+
+@pytest.mark.parametrize(
+    "weights", [[1.0, -1.0], [0.0, 0.0], [1.0], [float("nan"), 1.0]]
+)
+def test_bad_weights(weights):
+    model = build_vae(TokenCodec(["a"], max_length=2), latent_dim=2)
+    with pytest.raises(InvalidOptionError, match="weights"):
+        train_vae(model, ["a", "aa"], weights)
+
+
+def test_no_designs():
+    model = build_vae(TokenCodec(["a"], max_length=2), latent_dim=2)
+    with pytest.raises(InvalidDesignsError):
+        train_vae(model, [])
+
+
+def test_bad_options():
+    with pytest.raises(InvalidOptionError):
+        TrainingOptions(epochs=0)
+    with pytest.raises(InvalidOptionError):
+        TrainingOptions(validation_fraction=1.0)
+
+
+def test_image_vae_reconstructs_squares(square_images):
+    images = square_images
+    options = TrainingOptions(epochs=200, batch_size=32, patience=20, beta=0.05)
+    model, _ = fit_new_vae(images, latent_dim=4, options=options, seed=0)
+    pixel, exact = reconstruction_accuracy(model, images)
+    assert pixel > 0.99
+    assert exact > 0.5
+
+
+@pytest.mark.slow
+def test_sequence_vae_reconstructs_most_expressions():
+    from objectives.expression import dataset, make_codec
+
+    designs = dataset(n=20_000).designs
+    model, _ = fit_new_vae(
+        designs, make_codec(designs), latent_dim=16, options=TrainingOptions(epochs=10), seed=0
+    )
+    token, exact = reconstruction_accuracy(model, designs[:3000])
+    print(f"expression VAE: token accuracy {token:.3f}, exact match {exact:.3f}")
+    assert token > 0.9
+    assert exact > 0.5

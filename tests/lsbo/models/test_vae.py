@@ -1,0 +1,78 @@
+import pytest
+import torch
+
+from lsbo.exceptions import InvalidOptionError, ModelFileError
+from lsbo.models import ImageVAE, SequenceVAE, build_vae, load_model
+from lsbo.representations import ImageCodec, TokenCodec
+
+
+def test_shapes_of_the_sequence_vae(strings):
+    codec = TokenCodec.from_designs(strings)
+    model = build_vae(codec, latent_dim=3)
+    assert isinstance(model, SequenceVAE)
+    x = codec.encode(strings[:5])
+    mean, log_var = model.encode_tensor(x)
+    assert mean.shape == log_var.shape == (5, 3)
+    assert model.decode_tensor(mean).shape == (5, codec.max_length, codec.vocab_size)
+    nll, kl = model.loss_terms(x, torch.Generator().manual_seed(0))
+    assert nll.shape == kl.shape == (5,) and (kl >= 0).all()
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (28, 20), (9, 9)])
+def test_image_vae_outputs_the_image_shape(shape):
+    model = build_vae(ImageCodec(shape))
+    assert isinstance(model, ImageVAE) and model.latent_dim == 2
+    assert model.decode_tensor(torch.zeros(3, 2)).shape == (3, 1, *shape)
+    assert model.encode_tensor(torch.zeros(3, 1, *shape))[0].shape == (3, 2)
+
+
+def test_batched_encode_and_decode_agree_with_one_batch(string_vae, strings):
+    mean_a, std_a = string_vae.encode(strings[:50], batch_size=7)
+    mean_b, std_b = string_vae.encode(strings[:50])
+    assert torch.allclose(mean_a, mean_b, atol=1e-5) and torch.allclose(std_a, std_b, atol=1e-5)
+    assert (std_a > 0).all()
+    assert string_vae.decode(mean_a, batch_size=3) == string_vae.decode(mean_b)
+
+
+def test_save_and_load_give_the_same_model(string_vae, strings, tmp_path):
+    path = tmp_path / "vae.pt"
+    string_vae.save(path, note="hello")
+    loaded = load_model(path)
+    assert loaded.metadata == {"note": "hello"}
+    assert torch.equal(loaded.encode(strings[:20])[0], string_vae.encode(strings[:20])[0])
+    z = torch.randn(10, string_vae.latent_dim)
+    assert loaded.decode(z) == string_vae.decode(z)
+
+
+def test_missing_and_corrupt_files_are_clear_errors(tmp_path):
+    with pytest.raises(ModelFileError, match="no model file"):
+        load_model(tmp_path / "absent.pt")
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"\x00not a model at all")
+    with pytest.raises(ModelFileError, match="not a readable lsbo model"):
+        load_model(corrupt)
+    other = tmp_path / "other.pt"
+    torch.save({"weights": 1}, other)
+    with pytest.raises(ModelFileError, match="not an lsbo model file"):
+        load_model(other)
+
+
+def test_file_from_another_version_says_what_to_do(string_vae, tmp_path):
+    path = tmp_path / "old.pt"
+    string_vae.save(path)
+    payload = torch.load(path, weights_only=False)
+    payload["version"] = 999
+    torch.save(payload, path)
+    with pytest.raises(ModelFileError, match="version 999.*train the model again"):
+        load_model(path)
+
+
+def test_unsavable_tokenizer_is_a_clear_error(tmp_path):
+    codec = TokenCodec(["a", "b"], max_length=2, tokenizer=lambda s: list(s))
+    with pytest.raises(ModelFileError, match="module-level function"):
+        build_vae(codec, latent_dim=2).save(tmp_path / "x.pt")
+
+
+def test_bad_latent_dim():
+    with pytest.raises(InvalidOptionError):
+        build_vae(TokenCodec(["a"], max_length=2), latent_dim=0)

@@ -1,0 +1,22 @@
+"""Every example runs in smoke mode, so examples never rot."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs_in_smoke_mode(path):
+    env = {**os.environ, "SMOKE": "1"}
+    result = subprocess.run([sys.executable, str(path)], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "best" in result.stdout
+
+
+def test_there_are_examples():
+    assert EXAMPLES
