@@ -106,15 +106,16 @@ def run(
     task = objectives.load(name)
     data = task.dataset()
     options = _task_options(task, epochs, latent_dim, batch_size=batch_size)
+    start = time.perf_counter()
     if model is not None:
         vae = load_model(model)
     else:
-        vae = _task_model(
-            task, name, data, options, seed, None if no_cache else cache_dir or default_cache_dir()
-        )
+        cache = None if no_cache else cache_dir or default_cache_dir()
+        vae = _task_model(task, name, data, options, seed, cache)
     optimizer = Optimizer(
         task.OBJECTIVE(), data.designs, scores=data.scores, model=vae, options=options, seed=seed
     )
+    optimizer.stats.vae_seconds = time.perf_counter() - start  # training, or loading it
     result = _run_with_progress(optimizer, budget)
     _print_result(result, data.scores, optimizer.maximize)
 
