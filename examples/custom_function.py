@@ -37,8 +37,7 @@ def training_designs(n: int, seed: int = 0) -> list[str]:
     """AT-rich random strings of length 8-12 (so the best GC content lies outside)."""
     rng = random.Random(seed)
     return [
-        "".join(rng.choices("ACGT", weights=[3, 1, 1, 3], k=rng.randint(8, 12)))
-        for _ in range(n)
+        "".join(rng.choices("ACGT", weights=[3, 1, 1, 3], k=rng.randint(8, 12))) for _ in range(n)
     ]
 
 

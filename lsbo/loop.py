@@ -165,6 +165,7 @@ class Optimizer:
         self.options = options or OptimizerOptions()
         self.seed = int(seed)
         self.designs = _check_designs(designs)
+        given = _check_scores(scores, len(self.designs))  # before the costly training
         self.stats = RunStats()
         self.history: list[Record] = []
         self.model = self._prepare_model(model, codec)
@@ -177,7 +178,10 @@ class Optimizer:
         self._X: list[Tensor] = []  # their latent points
         self._Y: list[float] = []  # their values, sign-flipped so larger is better
         self._from_run: list[bool] = []
-        self._add_given_scores(scores)
+        for design, value in zip(self.designs, given, strict=True):
+            if value is not None:
+                self._seen.add(self.model.codec.key(design))
+                self._add_observation(design, value, from_run=False)
         self._on_new_model()
 
     @property
@@ -203,20 +207,6 @@ class Optimizer:
         )
         self.stats.vae_seconds += time.perf_counter() - start
         return vae
-
-    def _add_given_scores(self, scores: Sequence[float | None] | None) -> None:
-        if scores is None:
-            return
-        if isinstance(scores, (str, bytes)) or len(scores) != len(self.designs):
-            raise InvalidDesignsError(
-                f"got {len(scores)} scores for {len(self.designs)} designs; give one "
-                "score per design, None for designs that are not scored"
-            )
-        for design, value in zip(self.designs, scores, strict=True):
-            if value is None or value != value:  # None or NaN: not scored
-                continue
-            self._seen.add(self.model.codec.key(design))
-            self._add_observation(design, float(value), from_run=False)
 
     def _on_new_model(self) -> None:
         """Encode the training designs and the observed ones with the current VAE.
@@ -511,6 +501,28 @@ def _check_designs(designs: Sequence[Any]) -> list[Any]:
             "no designs given; pass a non-empty list of strings or 2-D arrays to train on"
         )
     return designs
+
+
+def _check_scores(scores: Sequence[float | None] | None, n: int) -> list[float | None]:
+    """Known values aligned with the designs; ``None`` (or NaN) marks an unscored one."""
+    if scores is None:
+        return [None] * n
+    if isinstance(scores, (str, bytes)) or len(scores) != n:
+        shown = len(scores) if hasattr(scores, "__len__") else type(scores).__name__
+        raise InvalidDesignsError(
+            f"got {shown} scores for {n} designs; give one score per design, None for "
+            "designs that are not scored"
+        )
+    checked: list[float | None] = []
+    for i, value in enumerate(scores):
+        evaluation = check_value(value) if value is not None else None
+        if evaluation is not None and evaluation.value is None and value == value:
+            raise InvalidDesignsError(
+                f"score {i} is {value!r}; scores must be finite numbers, or None for "
+                "designs that are not scored"
+            )
+        checked.append(None if evaluation is None else evaluation.value)
+    return checked
 
 
 def _as_evaluation(value: float | Evaluation | BaseException | None) -> Evaluation:

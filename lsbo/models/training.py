@@ -33,7 +33,7 @@ class TrainingOptions:
     """
 
     epochs: int = 20
-    batch_size: int = 256
+    batch_size: int = 128
     learning_rate: float = 3e-3
     beta: float = 0.1
     validation_fraction: float = 0.1

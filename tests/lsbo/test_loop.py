@@ -37,7 +37,9 @@ def test_optimize_beats_the_best_training_design_reproducibly(strings, string_va
     first = lsbo.optimize(count_a, strings, budget=25, model=string_vae, options=FAST, seed=0)
     again = lsbo.optimize(count_a, strings, budget=25, model=string_vae, options=FAST, seed=0)
     assert first.best_value > best_training
-    assert [(r.design, r.value) for r in first.history] == [(r.design, r.value) for r in again.history]
+    assert [(r.design, r.value) for r in first.history] == [
+        (r.design, r.value) for r in again.history
+    ]
     assert len(first.history) == 25
 
 
@@ -75,7 +77,9 @@ def test_batches_and_pending_points_give_distinct_proposals(strings, string_vae)
     assert len(set(designs)) == 10
     for p in reversed(second + third):  # results may arrive in any order
         optimizer.tell(p, count_a(p.design))
-    assert [r.number for r in optimizer.history][-5:] == [p.number for p in reversed(second + third)]
+    assert [r.number for r in optimizer.history][-5:] == [
+        p.number for p in reversed(second + third)
+    ]
 
 
 def test_telling_twice_or_a_foreign_proposal_is_refused(strings, string_vae):
@@ -174,3 +178,18 @@ def test_scores_must_align_with_designs(strings, string_vae):
 def test_all_failures_give_an_empty_best(strings, string_vae):
     result = lsbo.optimize(lambda s: math.nan, strings, budget=3, model=string_vae, options=FAST)
     assert result.best_design is None and result.best_value is None and result.n_failed == 3
+
+
+@pytest.mark.parametrize("scores", [[float("inf")], ["high"]])
+def test_given_scores_must_be_numbers_and_are_checked_before_training(strings, scores):
+    padded = scores + [None] * (len(strings) - 1)
+    with pytest.raises(InvalidDesignsError, match="score 0 is"):
+        # no model: a VAE would be trained if the check came after training
+        Optimizer(count_a, strings, scores=padded, options=OptimizerOptions(vae=lsbo.TrainingOptions(epochs=200)))
+
+
+def test_nan_scores_mean_unscored(strings, string_vae):
+    scores = [float("nan")] * len(strings)
+    scores[0] = 1.0
+    optimizer = Optimizer(count_a, strings, scores=scores, model=string_vae)
+    assert optimizer._Y == [1.0]

@@ -52,8 +52,14 @@ def test_a_raising_design_fails_alone_when_batch_size_is_one():
 
 @pytest.mark.parametrize(
     ("raw", "fragment"),
-    [(float("nan"), "nan"), (float("inf"), "inf"), ("high", "not a number"), (None, "not a number"),
-     (True, "not a number"), ([1, 2], "not a number")],
+    [
+        (float("nan"), "nan"),
+        (float("inf"), "inf"),
+        ("high", "not a number"),
+        (None, "not a number"),
+        (True, "not a number"),
+        ([1, 2], "not a number"),
+    ],
 )
 def test_non_finite_or_non_numeric_values_fail_with_a_message(raw, fragment):
     evaluation = check_value(raw)

@@ -185,13 +185,7 @@ def test_scores_match_definition(generated: list[str]) -> None:
 def test_tokens_round_trip(generated: list[str]) -> None:
     for expression in generated:
         assert "".join(re.findall(TOKEN_PATTERN, expression)) == expression
-    assert re.findall(TOKEN_PATTERN, TARGET) == list("1/3+x+") + [
-        "sin(",
-        "x",
-        "*",
-        "x",
-        ")",
-    ]
+    assert re.findall(TOKEN_PATTERN, TARGET) == [*list("1/3+x+"), "sin(", "x", "*", "x", ")"]
 
 
 def test_generated_are_valid_distinct_and_short(generated: list[str]) -> None:
@@ -203,7 +197,7 @@ def test_generated_are_valid_distinct_and_short(generated: list[str]) -> None:
     assert min(rules) >= 2
     assert all(
         count == len(re.findall(TOKEN_PATTERN, e)) + 1
-        for count, e in zip(rules, generated)
+        for count, e in zip(rules, generated, strict=True)
     )
     assert np.mean([5 <= count <= 15 for count in rules]) > 0.9
     assert _RuleCounter(TARGET).count() == 12
@@ -256,9 +250,7 @@ def test_objective_metadata() -> None:
     assert ExpressionObjective.maximize is False
     assert ExpressionObjective.optimum == 0.0
     assert ExpressionObjective.batch_size is None
-    assert (
-        ExpressionObjective.description and "\n" not in ExpressionObjective.description
-    )
+    assert ExpressionObjective.description and "\n" not in ExpressionObjective.description
     assert "Grammar Variational Autoencoder" in ExpressionObjective.reference
     assert "Weighted Retraining" in ExpressionObjective.reference
 
@@ -267,7 +259,7 @@ def test_full_dataset(full: Dataset) -> None:
     assert len(full) == 100_000
     assert len(set(full.designs)) == 100_000
     assert full.scores is not None and None not in full.scores
-    for design, value in list(zip(full.designs, full.scores))[::997]:
+    for design, value in list(zip(full.designs, full.scores, strict=True))[::997]:
         assert value == score(design)
         assert _RuleCounter(design).count() <= 15
 
@@ -276,16 +268,14 @@ def test_benchmark_dataset(benchmark: Dataset, full: Dataset) -> None:
     assert len(benchmark) == 50_000
     assert benchmark.scores is not None and len(benchmark.scores) == 50_000
     assert sum(value is not None for value in benchmark.scores) == 5_000
-    all_scores = dict(zip(full.designs, full.scores))
+    all_scores = dict(zip(full.designs, full.scores, strict=True))
     median = float(np.median(full.scores))
     assert all(all_scores[design] >= median for design in benchmark.designs)
-    for design, value in zip(benchmark.designs, benchmark.scores):
+    for design, value in zip(benchmark.designs, benchmark.scores, strict=True):
         assert value is None or value == all_scores[design]
     removed = set(full.designs) - set(benchmark.designs)
     assert len(removed) == 50_000
-    assert max(all_scores[d] for d in removed) <= min(
-        all_scores[d] for d in benchmark.designs
-    )
+    assert max(all_scores[d] for d in removed) <= min(all_scores[d] for d in benchmark.designs)
 
 
 def test_dataset_is_cached_but_fresh(benchmark: Dataset) -> None:
@@ -306,7 +296,7 @@ def test_dataset_subsample(benchmark: Dataset) -> None:
     assert positions == sorted(positions)
     assert all(
         value == benchmark.scores[index[d]]
-        for d, value in zip(small.designs, small.scores)
+        for d, value in zip(small.designs, small.scores, strict=True)
     )
     tiny = dataset(n=3, full=True)
     assert len(tiny) == 3 and None not in tiny.scores

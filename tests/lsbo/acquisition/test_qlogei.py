@@ -31,5 +31,7 @@ def test_same_seed_same_candidates_and_pending_points_move_them():
     a, _ = optimize_qlogei(gp, bounds, Y.max(), num_restarts=4, raw_samples=64, seed=1)
     b, _ = optimize_qlogei(gp, bounds, Y.max(), num_restarts=4, raw_samples=64, seed=1)
     assert torch.equal(a, b)
-    c, _ = optimize_qlogei(gp, bounds, Y.max(), X_pending=a[0], num_restarts=4, raw_samples=64, seed=1)
+    c, _ = optimize_qlogei(
+        gp, bounds, Y.max(), X_pending=a[0], num_restarts=4, raw_samples=64, seed=1
+    )
     assert torch.linalg.norm(c[0] - a[0]) > 1e-3

@@ -45,9 +45,7 @@ def test_weights_focus_the_model_on_heavy_designs(strings):
     assert heavy > light + 0.1
 
 
-@pytest.mark.parametrize(
-    "weights", [[1.0, -1.0], [0.0, 0.0], [1.0], [float("nan"), 1.0]]
-)
+@pytest.mark.parametrize("weights", [[1.0, -1.0], [0.0, 0.0], [1.0], [float("nan"), 1.0]])
 def test_bad_weights(weights):
     model = build_vae(TokenCodec(["a"], max_length=2), latent_dim=2)
     with pytest.raises(InvalidOptionError, match="weights"):
@@ -82,9 +80,9 @@ def test_sequence_vae_reconstructs_most_expressions():
 
     designs = dataset(n=20_000).designs
     model, _ = fit_new_vae(
-        designs, make_codec(designs), latent_dim=16, options=TrainingOptions(epochs=10), seed=0
+        designs, make_codec(designs), latent_dim=16, options=TrainingOptions(epochs=12), seed=0
     )
     token, exact = reconstruction_accuracy(model, designs[:3000])
     print(f"expression VAE: token accuracy {token:.3f}, exact match {exact:.3f}")
     assert token > 0.9
-    assert exact > 0.5
+    assert exact > 0.6

@@ -63,7 +63,7 @@ def test_file_from_another_version_says_what_to_do(string_vae, tmp_path):
     payload = torch.load(path, weights_only=False)
     payload["version"] = 999
     torch.save(payload, path)
-    with pytest.raises(ModelFileError, match="version 999.*train the model again"):
+    with pytest.raises(ModelFileError, match=r"version 999.*train the model again"):
         load_model(path)
 
 

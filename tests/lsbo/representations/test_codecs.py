@@ -53,7 +53,9 @@ class TestTokenCodec(CodecContract):
         assert codec.encode(["3"])[0, 1:].eq(0).all()
 
     def test_unknown_token_is_reported(self):
-        with pytest.raises(InvalidDesignsError, match="the token 'y', which is not in the vocabulary"):
+        with pytest.raises(
+            InvalidDesignsError, match="the token 'y', which is not in the vocabulary"
+        ):
             self.make().encode(["y+1"])
 
     def test_too_long_is_reported(self):

@@ -25,7 +25,9 @@ def test_warm_start_reaches_the_same_fit():
     bounds = torch.tensor([[-2.0] * 3, [2.0] * 3], dtype=torch.float64)
     cold = fit_gp(X, Y, bounds)
     warm = fit_gp(X, Y, bounds, warm_start=fit_gp(X[:55], Y[:55], bounds))
-    assert torch.allclose(cold.posterior(X[:5]).mean, warm.posterior(X[:5]).mean, rtol=0.05, atol=2.0)
+    assert torch.allclose(
+        cold.posterior(X[:5]).mean, warm.posterior(X[:5]).mean, rtol=0.05, atol=2.0
+    )
 
 
 def test_selection_keeps_everything_when_small():
@@ -39,7 +41,9 @@ def test_selection_keeps_the_best_and_the_recent():
     values = torch.randperm(n, generator=torch.Generator().manual_seed(0)).double()
     recent = torch.zeros(n, dtype=torch.bool)
     recent[900:] = True
-    keep = select_training_points(values, recent, 100, torch.rand(n, generator=torch.Generator().manual_seed(1)))
+    keep = select_training_points(
+        values, recent, 100, torch.rand(n, generator=torch.Generator().manual_seed(1))
+    )
     assert len(keep) == len(set(keep.tolist())) == 100
     best = set(values.argsort(descending=True)[:50].tolist())
     assert best <= set(keep.tolist())

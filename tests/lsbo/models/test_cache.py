@@ -1,0 +1,40 @@
+import pytest
+import torch
+
+from lsbo.models import TrainingOptions, cached_vae, fingerprint
+from lsbo.representations import TokenCodec
+
+OPTIONS = TrainingOptions(epochs=1)
+
+
+def test_second_call_loads_the_same_model(strings, tmp_path):
+    codec = TokenCodec.from_designs(strings)
+    first, hit_first = cached_vae(tmp_path, strings, codec, 2, OPTIONS, seed=0, prefix="toy")
+    second, hit_second = cached_vae(tmp_path, strings, codec, 2, OPTIONS, seed=0, prefix="toy")
+    assert (hit_first, hit_second) == (False, True)
+    assert [p.name.startswith("toy-") for p in tmp_path.iterdir()] == [True]
+    assert torch.equal(first.encode(strings[:5])[0], second.encode(strings[:5])[0])
+
+
+def test_key_changes_with_data_settings_and_seed(strings):
+    codec = TokenCodec.from_designs(strings)
+    base = fingerprint(strings, codec, 2, OPTIONS, 0)
+    assert fingerprint(list(strings), codec, 2, OPTIONS, 0) == base
+    assert fingerprint(strings[1:], codec, 2, OPTIONS, 0) != base
+    assert fingerprint(strings, codec, 3, OPTIONS, 0) != base
+    assert fingerprint(strings, codec, 2, TrainingOptions(epochs=2), 0) != base
+    assert fingerprint(strings, codec, 2, OPTIONS, 1) != base
+    other = TokenCodec.from_designs(strings, max_length=20)
+    assert fingerprint(strings, other, 2, OPTIONS, 0) != base
+
+
+def test_a_corrupt_cache_file_is_replaced(strings, tmp_path):
+    codec = TokenCodec.from_designs(strings)
+    cached_vae(tmp_path, strings, codec, 2, OPTIONS)
+    (path,) = tmp_path.iterdir()
+    path.write_bytes(b"truncated")
+    with pytest.warns(UserWarning, match="ignoring the cached model"):
+        _, hit = cached_vae(tmp_path, strings, codec, 2, OPTIONS)
+    assert not hit
+    _, hit = cached_vae(tmp_path, strings, codec, 2, OPTIONS)
+    assert hit
