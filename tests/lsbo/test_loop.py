@@ -185,7 +185,12 @@ def test_given_scores_must_be_numbers_and_are_checked_before_training(strings, s
     padded = scores + [None] * (len(strings) - 1)
     with pytest.raises(InvalidDesignsError, match="score 0 is"):
         # no model: a VAE would be trained if the check came after training
-        Optimizer(count_a, strings, scores=padded, options=OptimizerOptions(vae=lsbo.TrainingOptions(epochs=200)))
+        Optimizer(
+            count_a,
+            strings,
+            scores=padded,
+            options=OptimizerOptions(vae=lsbo.TrainingOptions(epochs=200)),
+        )
 
 
 def test_nan_scores_mean_unscored(strings, string_vae):
