@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import torch
-from botorch.exceptions.warnings import OptimizationWarning
+from botorch.exceptions.warnings import InputDataWarning, OptimizationWarning
 from botorch.fit import fit_gpytorch_mll
 from botorch.models import SingleTaskGP
 from botorch.models.transforms import Normalize, Standardize
@@ -30,21 +30,23 @@ def fit_gp(
             hyperparameters start the optimizer, which then needs a few iterations
             instead of dozens (about 4x faster at 500 points in 16 dimensions).
     """
-    model = SingleTaskGP(
-        train_X,
-        train_Y,
-        input_transform=Normalize(d=train_X.shape[-1], bounds=bounds.to(train_X)),
-        outcome_transform=Standardize(m=1),
-    )
-    if warm_start is not None:
-        for name in ("mean_module", "covar_module", "likelihood"):
-            getattr(model, name).load_state_dict(getattr(warm_start, name).state_dict())
-    mll = ExactMarginalLogLikelihood(model.likelihood, model)
     with warnings.catch_warnings():
+        # a design found by the search may encode slightly outside the box spanned by
+        # the training designs; normalizing it past [0, 1] is harmless
+        warnings.simplefilter("ignore", InputDataWarning)
         # a fit that stops early still gives usable hyperparameters; BoTorch retries
         # failed fits itself and raises ModelFittingError if none succeeds
         warnings.simplefilter("ignore", OptimizationWarning)
-        fit_gpytorch_mll(mll)
+        model = SingleTaskGP(
+            train_X,
+            train_Y,
+            input_transform=Normalize(d=train_X.shape[-1], bounds=bounds.to(train_X)),
+            outcome_transform=Standardize(m=1),
+        )
+        if warm_start is not None:
+            for name in ("mean_module", "covar_module", "likelihood"):
+                getattr(model, name).load_state_dict(getattr(warm_start, name).state_dict())
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
     return model.eval()
 
 
