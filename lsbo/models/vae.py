@@ -63,7 +63,8 @@ class VAE(nn.Module):
         The latent sample uses the reparametrization trick, ``z = mean + std * eps``.
         """
         mean, log_var = self.encode_tensor(x)
-        eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        # drawn on the CPU generator, then moved: the same noise on any device
+        eps = torch.randn(mean.shape, generator=generator, dtype=mean.dtype).to(mean.device)
         z = mean + torch.exp(0.5 * log_var) * eps
         nll = self.negative_log_likelihood(self.decode_tensor(z), x)
         kl = 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var).sum(-1)
