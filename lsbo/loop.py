@@ -14,12 +14,13 @@ import dataclasses
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import torch
 from torch import Tensor
 
-from lsbo.acquisition import latent_bounds, optimize_qlogei
+from lsbo.acquisition import latent_bounds, optimize_qlogei, qlogei_values
 from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, LsboError
 from lsbo.models import VAE, TrainingOptions, fit_new_vae
 from lsbo.objective import Evaluation, Objective, as_objective, check_value
@@ -47,8 +48,10 @@ class OptimizerOptions:
             :func:`lsbo.surrogates.select_training_points`).
         bounds_margin: How far the latent search box extends beyond the encoded
             training designs, as a fraction of their range.
-        max_reproposals: Extra acquisition rounds when proposals decode to invalid or
-            already seen designs, before falling back to sampling near the best points.
+        max_reproposals: Extra acquisition rounds (each a full ``optimize_acqf``) when
+            the local optima of every restart decode to invalid or already seen designs,
+            before falling back to sampling near the best points and ranking the samples
+            by qLogEI (cheaper than a round, but blind to gradients).
         device: Where the VAE runs (``"cpu"``, ``"cuda"``, ...).
         dtype: Floating-point type of the GP (float64 is strongly advised).
     """
@@ -267,13 +270,12 @@ class Optimizer:
         proposals: list[Proposal] = []
         rejected: list[Tensor] = []
         for round_ in range(self.options.max_reproposals + 1):
-            pending = [p.latent.to(X) for p in self._pending.values()] + rejected
             candidates, _ = optimize_qlogei(
                 gp,
                 self.bounds,
                 best_f=Y.max(),
                 q=n - len(proposals),
-                X_pending=torch.stack(pending) if pending else None,
+                X_pending=self._pending_points(rejected),
                 num_restarts=self.options.num_restarts,
                 raw_samples=self.options.raw_samples,
                 mc_samples=self.options.mc_samples,
@@ -284,9 +286,23 @@ class Optimizer:
             if len(proposals) == n:
                 break
         if len(proposals) < n:
-            proposals += self._fallback(gp, n - len(proposals))
+            ranking = partial(
+                qlogei_values,
+                gp,
+                best_f=Y.max(),
+                X_pending=self._pending_points(rejected),
+                mc_samples=self.options.mc_samples,
+                seed=self._step_seed(),
+            )
+            proposals += self._fallback(ranking, n - len(proposals))
         self.stats.surrogate_seconds += time.perf_counter() - start
         return proposals
+
+    def _pending_points(self, rejected: list[Tensor]) -> Tensor | None:
+        """Latent points of pending proposals, plus candidates rejected at this step."""
+        points = [p.latent for p in self._pending.values()]
+        points += [z.to("cpu", self.options.dtype) for z in rejected]
+        return torch.stack(points) if points else None
 
     def _accept(
         self, candidates: Tensor, source: Source, rejected: list[Tensor], n: int
@@ -302,8 +318,13 @@ class Optimizer:
                 rejected.append(z)
         return accepted
 
-    def _fallback(self, gp: Any, n: int) -> list[Proposal]:
-        """Sample around the best points and from the prior; keep the best new designs."""
+    def _fallback(self, ranking: Callable[[Tensor], Tensor], n: int) -> list[Proposal]:
+        """Sample near the best points and from the prior; keep the best new designs.
+
+        Args:
+            ranking: Acquisition value of each of ``m x d`` points (larger is better).
+            n: Number of proposals wanted.
+        """
         generator = torch.Generator().manual_seed(self._step_seed() - 1)
         X, Y = torch.stack(self._X), torch.tensor(self._Y)
         centers = X[Y.argsort(descending=True)[:10]]
@@ -312,8 +333,7 @@ class Optimizer:
         local = centers[torch.arange(1024) % len(centers)] + noise[:1024] * width
         z = torch.cat([local, noise[1024:]])  # and prior samples
         z = torch.max(torch.min(z, self.bounds[1]), self.bounds[0])
-        with torch.no_grad():
-            order = gp.posterior(z.unsqueeze(1)).mean.flatten().argsort(descending=True)
+        order = ranking(z).argsort(descending=True)
         proposals: list[Proposal] = []
         decoded = self.model.decode(z[order])
         for point, design in zip(z[order], decoded, strict=True):

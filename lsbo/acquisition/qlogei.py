@@ -82,3 +82,26 @@ def optimize_qlogei(
     assert values is not None  # return_acq_values defaults to True
     order = values.argsort(descending=True)
     return candidates[order].detach(), values[order].detach()
+
+
+def qlogei_values(
+    model: Model,
+    X: Tensor,
+    best_f: float | Tensor,
+    X_pending: Tensor | None = None,
+    mc_samples: int = 256,
+    seed: int = 0,
+) -> Tensor:
+    """qLogEI of each single point in ``X`` (``n x d``), e.g. to rank sampled candidates.
+
+    Returns:
+        An ``n`` tensor.
+    """
+    acq = qLogExpectedImprovement(
+        model,
+        best_f=best_f,
+        sampler=SobolQMCNormalSampler(torch.Size([mc_samples]), seed=seed),
+        X_pending=X_pending,
+    )
+    with torch.no_grad():
+        return torch.cat([acq(chunk.unsqueeze(1)) for chunk in X.split(512)])

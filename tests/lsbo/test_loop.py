@@ -198,3 +198,21 @@ def test_nan_scores_mean_unscored(strings, string_vae):
     scores[0] = 1.0
     optimizer = Optimizer(count_a, strings, scores=scores, model=string_vae)
     assert optimizer._Y == [1.0]
+
+
+def test_when_every_restart_decodes_invalid_the_fallback_still_proposes_valid_designs(
+    strings, string_vae
+):
+    class Picky(Objective):
+        def is_valid(self, design):
+            return design.startswith("ab")
+
+        def _evaluate(self, designs):
+            assert all(d.startswith("ab") for d in designs)
+            return [count_a(d) for d in designs]
+
+    options = OptimizerOptions(n_initial=3, num_restarts=2, raw_samples=16, max_reproposals=0)
+    result = lsbo.optimize(Picky(), strings, budget=10, model=string_vae, options=options)
+    assert len(result.history) == 10
+    assert result.stats.n_fallback > 0
+    assert {r.source for r in result.history} >= {"initial", "fallback"}
