@@ -89,9 +89,9 @@ def _task_model(
 @app.command()
 def run(
     name: Annotated[str, typer.Argument(help="A built-in objective (see `lsbo objectives`).")],
-    budget: Annotated[int, typer.Option(help="Number of objective evaluations.")] = 100,
+    budget: Annotated[int, typer.Option(min=1, help="Number of objective evaluations.")] = 100,
     seed: Seed = 0,
-    batch_size: Annotated[int, typer.Option(help="Proposals per step (q).")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, help="Proposals per step (q).")] = 1,
     model: Annotated[Path | None, typer.Option(help="A VAE saved by `lsbo train`.")] = None,
     epochs: Epochs = None,
     latent_dim: LatentDim = None,

@@ -329,18 +329,24 @@ class Optimizer:
         X, Y = torch.stack(self._X), torch.tensor(self._Y)
         centers = X[Y.argsort(descending=True)[:10]]
         width = (self.bounds[1] - self.bounds[0]) / 10
-        noise = torch.randn(2048, X.shape[-1], generator=generator, dtype=X.dtype)
-        local = centers[torch.arange(1024) % len(centers)] + noise[:1024] * width
-        z = torch.cat([local, noise[1024:]])  # and prior samples
+        noise = torch.randn(1024, X.shape[-1], generator=generator, dtype=X.dtype)
+        local = centers[torch.arange(512) % len(centers)] + noise[:512] * width
+        z = torch.cat([local, noise[512:]])  # and prior samples
         z = torch.max(torch.min(z, self.bounds[1]), self.bounds[0])
-        order = ranking(z).argsort(descending=True)
+        usable: dict[Hashable, tuple[Tensor, Any]] = {}  # one point per distinct design
+        for point, design in zip(z, self.model.decode(z), strict=True):
+            key = self.model.codec.key(design)
+            if key not in usable and self._is_new_and_valid(design, count=False):
+                usable[key] = (point, design)
         proposals: list[Proposal] = []
-        decoded = self.model.decode(z[order])
-        for point, design in zip(z[order], decoded, strict=True):
-            if self._is_new_and_valid(design, count=False):
-                proposals.append(self._make_proposal(design, point, "fallback"))
-                if len(proposals) == n:
-                    break
+        if usable:
+            points = torch.stack([point for point, _ in usable.values()])
+            best = ranking(points).argsort(descending=True)[:n].tolist()
+            candidates = list(usable.values())
+            for i in best:  # ranked once: fine for the usual n of one or a few
+                proposals.append(
+                    self._make_proposal(candidates[i][1], candidates[i][0], "fallback")
+                )
         self.stats.n_fallback += len(proposals)
         if len(proposals) < n:
             proposals += self._initial_proposals(n - len(proposals))

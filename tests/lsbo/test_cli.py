@@ -64,3 +64,9 @@ def test_bad_model_file_is_a_message(tmp_path):
         text=True,
     )
     assert result.returncode == 1 and "not a readable lsbo model" in result.stdout
+
+
+def test_a_budget_below_one_is_refused_before_any_training():
+    result = runner.invoke(app, ["run", "expression", "--budget", "0"])
+    assert result.exit_code == 2
+    assert "budget" in result.output
