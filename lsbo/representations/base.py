@@ -12,12 +12,10 @@ import torch
 class Codec(ABC):
     """Turns designs into tensors a VAE reads, and decoder outputs back into designs.
 
-    Subclasses give ``likelihood`` (``"categorical"`` or ``"bernoulli"``), the shape of
-    one encoded design (``event_shape``), and ``key`` (a hashable identity used to spot
-    duplicate designs).
+    Subclasses give the shape of one encoded design (``event_shape``) and ``key`` (a
+    hashable identity used to spot duplicate designs). The VAE built for a codec picks
+    the matching likelihood (categorical for tokens, Bernoulli for pixels).
     """
-
-    likelihood: str
 
     @property
     @abstractmethod

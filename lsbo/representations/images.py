@@ -21,8 +21,6 @@ class ImageCodec(Codec):
             probabilities.
     """
 
-    likelihood = "bernoulli"
-
     def __init__(self, shape: tuple[int, int], binary: bool = True) -> None:
         self.shape = (int(shape[0]), int(shape[1]))
         self.binary = binary

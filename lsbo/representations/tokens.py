@@ -34,8 +34,6 @@ class TokenCodec(Codec):
             valid design (e.g. it parses); empty strings are always invalid.
     """
 
-    likelihood = "categorical"
-
     def __init__(
         self,
         vocabulary: Sequence[str],
