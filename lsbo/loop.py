@@ -344,9 +344,8 @@ class Optimizer:
             best = ranking(points).argsort(descending=True)[:n].tolist()
             candidates = list(usable.values())
             for i in best:  # ranked once: fine for the usual n of one or a few
-                proposals.append(
-                    self._make_proposal(candidates[i][1], candidates[i][0], "fallback")
-                )
+                point, design = candidates[i]
+                proposals.append(self._make_proposal(design, point, "fallback"))
         self.stats.n_fallback += len(proposals)
         if len(proposals) < n:
             proposals += self._initial_proposals(n - len(proposals))
@@ -541,8 +540,9 @@ def _check_scores(scores: Sequence[float | None] | None, n: int) -> list[float |
         )
     checked: list[float | None] = []
     for i, value in enumerate(scores):
-        evaluation = check_value(value) if value is not None else None
-        if evaluation is not None and evaluation.value is None and value == value:
+        value = None if value is None or value != value else value  # NaN: not scored
+        evaluation = None if value is None else check_value(value)
+        if evaluation is not None and evaluation.value is None:
             raise InvalidDesignsError(
                 f"score {i} is {value!r}; scores must be finite numbers, or None for "
                 "designs that are not scored"

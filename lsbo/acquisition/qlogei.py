@@ -59,12 +59,7 @@ def optimize_qlogei(
         The runners-up are the natural fallback when the best batch decodes to
         designs that cannot be used.
     """
-    acq = qLogExpectedImprovement(
-        model,
-        best_f=best_f,
-        sampler=SobolQMCNormalSampler(torch.Size([mc_samples]), seed=seed),
-        X_pending=X_pending,
-    )
+    acq = _qlogei(model, best_f, X_pending, mc_samples, seed)
     with torch.random.fork_rng(), warnings.catch_warnings():
         torch.manual_seed(seed)
         # a restart that stops early is still a usable local optimum; BoTorch retries
@@ -97,11 +92,17 @@ def qlogei_values(
     Returns:
         An ``n`` tensor.
     """
-    acq = qLogExpectedImprovement(
+    acq = _qlogei(model, best_f, X_pending, mc_samples, seed)
+    with torch.no_grad():
+        return torch.cat([acq(chunk.unsqueeze(1)) for chunk in X.split(512)])
+
+
+def _qlogei(
+    model: Model, best_f: float | Tensor, X_pending: Tensor | None, mc_samples: int, seed: int
+) -> qLogExpectedImprovement:
+    return qLogExpectedImprovement(
         model,
         best_f=best_f,
         sampler=SobolQMCNormalSampler(torch.Size([mc_samples]), seed=seed),
         X_pending=X_pending,
     )
-    with torch.no_grad():
-        return torch.cat([acq(chunk.unsqueeze(1)) for chunk in X.split(512)])
