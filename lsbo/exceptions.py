@@ -28,3 +28,11 @@ class UnknownObjectiveError(LsboError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class StorageError(LsboError):
+    """A storage URL or file cannot be used: unknown scheme, corrupt, read-only, foreign."""
+
+
+class RunExistsError(StorageError):
+    """A run of that name exists with other settings, or a run to load does not exist."""

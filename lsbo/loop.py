@@ -11,8 +11,18 @@ pairing a score with the wrong point teaches the GP a landscape that does not ex
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
+import json
+import math
+import os
+import socket
+import threading
 import time
-from collections.abc import Callable, Hashable, Sequence
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
@@ -21,13 +31,42 @@ import torch
 from torch import Tensor
 
 from lsbo.acquisition import latent_bounds, optimize_qlogei, qlogei_values
-from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, LsboError
-from lsbo.models import VAE, TrainingOptions, fit_new_vae
+from lsbo.exceptions import (
+    InvalidDesignsError,
+    InvalidOptionError,
+    LsboError,
+    ObjectiveError,
+    RunExistsError,
+)
+from lsbo.execution import Evaluator
+from lsbo.models import VAE, TrainingOptions, fit_new_vae, load_model
+from lsbo.models.cache import design_bytes
 from lsbo.objective import Evaluation, Objective, as_objective, check_value
 from lsbo.representations import Codec
-from lsbo.surrogates import fit_gp, select_training_points
+from lsbo.storage import RDBStorage, RunInfo, get_storage
+from lsbo.storage.serialize import (
+    dump_design,
+    dump_state,
+    dump_tensor,
+    key_digest,
+    load_design,
+    load_state,
+    load_tensor,
+)
+from lsbo.surrogates import fit_gp, gp_state, select_training_points
 
 Source = Literal["initial", "bo", "fallback"]
+
+# options that may change when a stored run is resumed: they change how, not what
+_OPERATIONAL = (
+    "batch_size",
+    "device",
+    "evaluation_timeout",
+    "max_consecutive_failures",
+    "stale_after",
+)
+# a pending proposal whose worker died this many times is recorded as failed
+_MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -54,6 +93,19 @@ class OptimizerOptions:
             by qLogEI (cheaper than a round, but blind to gradients).
         device: Where the VAE runs (``"cpu"``, ``"cuda"``, ...).
         dtype: Floating-point type of the GP (float64 is strongly advised).
+        failure_value: What the GP learns from a failed evaluation: ``None`` leaves
+            it out (the default), ``"worst"`` gives it the worst value seen so far, a
+            number gives it that value (in the objective's own units).
+        max_consecutive_failures: ``run`` stops with an :class:`ObjectiveError` after
+            this many failed evaluations in a row (``None``: never), since an
+            objective that always fails would otherwise spend the whole budget.
+        evaluation_timeout: Seconds after which an evaluation counts as failed
+            (``None``: wait for ever). The evaluation runs on a thread, which is
+            abandoned when it times out: a process or Dask executor frees the CPU too.
+        stale_after: Seconds without a heartbeat after which a pending proposal in
+            storage is taken to be lost (its worker died) and is evaluated again.
+            Proposals of a process on this machine that no longer exists are taken
+            at once.
     """
 
     latent_dim: int | None = None
@@ -68,11 +120,26 @@ class OptimizerOptions:
     max_reproposals: int = 1
     device: str | torch.device = "cpu"
     dtype: torch.dtype = torch.float64
+    failure_value: float | Literal["worst"] | None = None
+    max_consecutive_failures: int | None = 10
+    evaluation_timeout: float | None = None
+    stale_after: float = 300.0
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "n_initial", "num_restarts", "raw_samples", "mc_samples"):
             if getattr(self, name) < 1:
                 raise InvalidOptionError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_consecutive_failures is not None and self.max_consecutive_failures < 1:
+            raise InvalidOptionError("max_consecutive_failures must be >= 1 or None")
+        if self.evaluation_timeout is not None and not self.evaluation_timeout > 0:
+            raise InvalidOptionError("evaluation_timeout must be > 0 seconds or None")
+        if not self.stale_after > 0:
+            raise InvalidOptionError("stale_after must be > 0 seconds")
+        failure = self.failure_value
+        if not (failure is None or failure == "worst" or _is_finite_number(failure)):
+            raise InvalidOptionError(
+                f"failure_value must be None, 'worst' or a finite number, got {failure!r}"
+            )
         if self.max_gp_points < 4:
             raise InvalidOptionError("max_gp_points must be >= 4")
         if self.max_reproposals < 0 or self.bounds_margin < 0:
@@ -122,6 +189,7 @@ class Record:
 class RunStats:
     """Counters and timings of a run (seconds are wall-clock)."""
 
+    n_decoded: int = 0
     n_invalid: int = 0
     n_duplicate: int = 0
     n_fallback: int = 0
@@ -134,9 +202,22 @@ class RunStats:
         """Decoded proposals that were re-proposed (invalid or duplicate)."""
         return self.n_invalid + self.n_duplicate
 
+    @property
+    def validity_rate(self) -> float | None:
+        """Share of the acquisition's decoded points that were valid designs."""
+        if not self.n_decoded:
+            return None
+        return 1.0 - min(self.n_invalid, self.n_decoded) / self.n_decoded
+
 
 class Optimizer:
     """Latent-space Bayesian optimization with an ask/tell interface.
+
+    Every proposal and outcome goes to a storage as it happens (in memory by
+    default). With a file or database URL, a run survives its process: creating an
+    Optimizer again with the same ``storage`` and ``name`` continues the run, and
+    several processes with the same ``storage`` and ``name`` share it, the database
+    making sure that no design is evaluated twice.
 
     Args:
         objective: An :class:`lsbo.Objective` or a callable ``design -> float``.
@@ -144,12 +225,23 @@ class Optimizer:
         scores: Optional known values, one per design (``None`` for unscored ones);
             known designs are never evaluated again and cost no budget.
         model: A trained VAE to use instead of training one (its codec must accept
-            the designs).
+            the designs). A stored run's own VAE takes precedence.
         codec: Codec for a VAE lsbo trains (default: chosen from the designs).
         maximize: Direction for a plain function (default ``True``); an
             ``Objective`` carries its own.
         options: Search and training settings.
-        seed: Makes the run reproducible on CPU.
+        seed: Makes the run reproducible on CPU, resumed or not.
+        storage: ``None`` (in memory), a file path, a database URL (see
+            :func:`lsbo.storage.get_storage`) or an :class:`RDBStorage`.
+        name: The run's name in the storage (default: a new name).
+        resume: Continue a stored run even if its settings differ from these (the
+            new settings are then stored); without it, that is an error.
+        metadata: JSON-serializable information stored with the run's settings, not
+            compared on resume (e.g. how to rebuild the objective in another process).
+
+    Raises:
+        RunExistsError: ``name`` exists in ``storage`` with other settings.
+        StorageError: The storage cannot be used.
     """
 
     def __init__(
@@ -163,29 +255,40 @@ class Optimizer:
         maximize: bool | None = None,
         options: OptimizerOptions | None = None,
         seed: int = 0,
+        storage: str | os.PathLike[str] | RDBStorage | None = None,
+        name: str | None = None,
+        resume: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         self.objective = as_objective(objective, maximize)
         self.options = options or OptimizerOptions()
         self.seed = int(seed)
         self.designs = _check_designs(designs)
         given = _check_scores(scores, len(self.designs))  # before the costly training
-        self.stats = RunStats()
+        self.storage = get_storage(storage)
+        self.name = name or f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._run = self._open_run(given, resume, metadata or {})
+        self.stats = RunStats(**self._run.stats)
+        self.model = self._load_or_train_model(model, codec)
+        self._warm_start = self._load_gp_state()
         self.history: list[Record] = []
-        self.model = self._prepare_model(model, codec)
-        self._next_number = 0
-        self._iteration = 0
-        self._pending: dict[int, Proposal] = {}
-        self._last_gp: Any = None  # the previous step's GP, a warm start for the next
-        self._seen: set[Hashable] = set()
+        self.invalid: list[Record] = []
+        self._pending: dict[int, Proposal] = {}  # asked by this optimizer, not yet told
+        self._foreign: dict[int, dict[str, Any]] = {}  # pending rows of other processes
+        self._done: set[int] = set()  # numbers of told and invalid proposals
+        self._last_row = 0
+        self._seen: set[str] = set()  # key digests of designs proposed or scored
         self._observed: list[Any] = []  # designs with known values (given + complete)
         self._X: list[Tensor] = []  # their latent points
         self._Y: list[float] = []  # their values, sign-flipped so larger is better
         self._from_run: list[bool] = []
         for design, value in zip(self.designs, given, strict=True):
             if value is not None:
-                self._seen.add(self.model.codec.key(design))
+                self._seen.add(self._digest(design))
                 self._add_observation(design, value, from_run=False)
         self._on_new_model()
+        self._sync()
 
     @property
     def maximize(self) -> bool:
@@ -194,6 +297,64 @@ class Optimizer:
     @property
     def direction(self) -> float:
         return 1.0 if self.maximize else -1.0
+
+    @property
+    def n_evaluated(self) -> int:
+        """Evaluations in the run (complete or failed), from every process."""
+        return len(self.history)
+
+    # -- the run in storage -----------------------------------------------------------
+
+    def _settings(self, given: list[float | None], metadata: dict[str, Any]) -> dict[str, Any]:
+        options = {
+            k: v for k, v in dataclasses.asdict(self.options).items() if k not in _OPERATIONAL
+        }
+        settings = {
+            "objective": self.objective.name,
+            "maximize": self.maximize,
+            "seed": self.seed,
+            "strategy": "plain",
+            "options": options,
+            "data": _data_fingerprint(self.designs, given),
+            "metadata": metadata,
+        }
+        return json.loads(json.dumps(settings, default=str))
+
+    def _open_run(
+        self, given: list[float | None], resume: bool, metadata: dict[str, Any]
+    ) -> RunInfo:
+        settings = self._settings(given, metadata)
+        run = self.storage.get_run(self.name)
+        if run is None:
+            return self.storage.create_run(self.name, settings)
+        changes = _differences(run.settings, settings, skip=("metadata",))
+        if changes and not resume:
+            raise RunExistsError(
+                f"a run named {self.name!r} in {self.storage} was made with other settings "
+                f"({'; '.join(changes[:4])}); choose another name, or resume it with the new "
+                "settings (resume=True, --resume)"
+            )
+        if changes:
+            warnings.warn(
+                f"resuming run {self.name!r} with changed settings: {'; '.join(changes)}",
+                stacklevel=3,
+            )
+            self.storage.update_run(run.id, settings=settings)
+        return run
+
+    def _load_or_train_model(self, model: VAE | None, codec: Codec | None) -> VAE:
+        stored = self.storage.load_checkpoint(self._run.id, "vae")
+        if stored is not None:
+            return load_model(stored).to(self.options.device).eval()
+        model = self._prepare_model(model, codec)
+        if not self.storage.in_memory:
+            buffer = io.BytesIO()
+            model.save(buffer, seed=self.seed)
+            if not self.storage.save_checkpoint(
+                self._run.id, "vae", buffer.getvalue(), replace=False
+            ):  # another process stored its VAE first: all share one latent space
+                return self._load_or_train_model(None, None)
+        return model
 
     def _prepare_model(self, model: VAE | None, codec: Codec | None) -> VAE:
         if model is not None:
@@ -211,6 +372,73 @@ class Optimizer:
         self.stats.vae_seconds += time.perf_counter() - start
         return vae
 
+    def _load_gp_state(self) -> dict[str, Any] | None:
+        data = self.storage.load_checkpoint(self._run.id, "gp")
+        return None if data is None else load_state(data)
+
+    def _save_progress(self) -> None:
+        self.storage.update_run(self._run.id, stats=dataclasses.asdict(self.stats))
+
+    def _sync(self) -> None:
+        """Take in what other processes (or earlier ones) stored since the last look."""
+        rows = self.storage.proposals(self._run.id, self._last_row, list(self._foreign))
+        for row in rows:
+            self._last_row = max(self._last_row, row["id"])
+            number, state = row["number"], row["state"]
+            if number in self._pending or number in self._done:
+                continue
+            if state == "pending":
+                self._foreign[number] = row
+                self._seen.add(row["design_key"])
+                continue
+            self._foreign.pop(number, None)
+            self._done.add(number)
+            record = record_from_row(row, self.options.dtype)
+            if state == "invalid":
+                self.invalid.append(record)
+            else:
+                self._seen.add(row["design_key"])
+                self._add_record(record)
+
+    def _stale(self) -> list[dict[str, Any]]:
+        """Pending rows whose worker is gone: released, dead on this host, or silent."""
+        now = time.time()
+        host = socket.gethostname()
+        stale = []
+        for row in self._foreign.values():
+            worker = row["worker"]
+            silent = now - (row["heartbeat_at"] or row["created_at"]) > self.options.stale_after
+            if worker is None or silent or _is_dead(worker, host):
+                stale.append(row)
+        return stale
+
+    def _claim_stale(self, n: int) -> list[Proposal]:
+        """Take over up to ``n`` lost pending proposals, to evaluate them again."""
+        proposals: list[Proposal] = []
+        for row in self._stale():
+            if len(proposals) == n:
+                break
+            if not self.storage.claim(self._run.id, row["number"], self.worker, row["worker"]):
+                continue  # another process took it first
+            if row["attempts"] >= _MAX_ATTEMPTS:
+                proposal = _proposal_from_row(row, self.options.dtype)
+                self._foreign.pop(proposal.number)
+                self._pending[proposal.number] = proposal
+                message = f"abandoned: its worker stopped {row['attempts']} times evaluating it"
+                self.tell(proposal, Evaluation(None, "failed", message))
+                continue
+            proposal = _proposal_from_row(row, self.options.dtype)
+            self._foreign.pop(proposal.number)
+            self._pending[proposal.number] = proposal
+            proposals.append(proposal)
+        return proposals
+
+    def pending(self) -> list[Proposal]:
+        """Proposals asked but not told, by this optimizer or by other processes."""
+        self._sync()
+        foreign = [_proposal_from_row(row, self.options.dtype) for row in self._foreign.values()]
+        return sorted([*self._pending.values(), *foreign], key=lambda p: p.number)
+
     def _on_new_model(self) -> None:
         """Encode the training designs and the observed ones with the current VAE.
 
@@ -218,7 +446,6 @@ class Optimizer:
         so that the GP and the search box follow the new latent space.
         """
         latents, _ = self.model.encode(self.designs)
-        self._last_gp = None  # hyperparameters of another latent space are no warm start
         self.bounds = latent_bounds(latents.to(self.options.dtype), self.options.bounds_margin)
         if self._observed:
             observed, _ = self.model.encode(self._observed)
@@ -229,26 +456,43 @@ class Optimizer:
         self._Y.append(self.direction * value)
         self._from_run.append(from_run)
 
+    def _add_record(self, record: Record) -> None:
+        self.history.append(record)
+        value = record.value if record.status == "complete" else self._failure_value()
+        if value is not None:
+            self._add_observation(record.design, value, from_run=True)
+            self._X.append(record.latent.to(self.options.dtype))
+
+    def _failure_value(self) -> float | None:
+        failure = self.options.failure_value
+        if failure == "worst":
+            return self.direction * min(self._Y) if self._Y else None
+        return failure
+
     # -- ask ----------------------------------------------------------------------
 
     def ask(self, n: int | None = None) -> list[Proposal]:
         """Propose ``n`` new designs (default ``options.batch_size``), all valid and unseen.
 
-        Pending proposals (asked, not yet told) are taken into account, so repeated
-        calls give different designs.
+        Pending proposals (asked, not yet told, here or by another process sharing the
+        storage) are taken into account, so repeated calls give different designs.
+        Each proposal is in storage, as ``pending``, before this returns.
         """
         n = self.options.batch_size if n is None else n
         if n < 1:
             raise InvalidOptionError(f"ask(n) needs n >= 1, got {n}")
-        self._iteration += 1
+        self._sync()
+        self._iteration = self.storage.next_iteration(self._run.id)
         proposals: list[Proposal] = []
-        n_random = max(0, self.options.n_initial - len(self._Y) - len(self._pending))
+        n_pending = len(self._pending) + len(self._foreign)
+        n_random = max(0, self.options.n_initial - len(self._Y) - n_pending)
         if len(self._Y) < 2:  # a GP needs two values; until then keep sampling
             n_random = n
         if n_random:
             proposals += self._initial_proposals(min(n, n_random))
         if len(proposals) < n:
             proposals += self._bo_proposals(n - len(proposals))
+        self._save_progress()
         return proposals
 
     def _initial_proposals(self, n: int) -> list[Proposal]:
@@ -257,7 +501,8 @@ class Optimizer:
         for i in torch.randperm(len(self.designs), generator=generator).tolist():
             design = self.designs[i]
             if self._is_new_and_valid(design, count=False):
-                proposals.append(self._make_proposal(design, None, "initial"))
+                proposal = self._make_proposal(design, None, "initial")
+                proposals += [proposal] if proposal else []
                 if len(proposals) == n:
                     break
         return proposals
@@ -265,8 +510,10 @@ class Optimizer:
     def _bo_proposals(self, n: int) -> list[Proposal]:
         start = time.perf_counter()
         X, Y = self._gp_data()
-        gp = fit_gp(X, Y, self.bounds, warm_start=self._last_gp)
-        self._last_gp = gp
+        gp = fit_gp(X, Y, self.bounds, warm_start=self._warm_start)
+        self._warm_start = gp_state(gp)
+        if not self.storage.in_memory:
+            self.storage.save_checkpoint(self._run.id, "gp", dump_state(self._warm_start))
         proposals: list[Proposal] = []
         rejected: list[Tensor] = []
         for round_ in range(self.options.max_reproposals + 1):
@@ -299,8 +546,10 @@ class Optimizer:
         return proposals
 
     def _pending_points(self, rejected: list[Tensor]) -> Tensor | None:
-        """Latent points of pending proposals, plus candidates rejected at this step."""
+        """Latent points of pending proposals (all processes'), plus candidates
+        rejected at this step."""
         points = [p.latent for p in self._pending.values()]
+        points += [_latent(row, self.options.dtype) for row in self._foreign.values()]
         points += [z.to("cpu", self.options.dtype) for z in rejected]
         return torch.stack(points) if points else None
 
@@ -311,11 +560,17 @@ class Optimizer:
         for z, design in zip(candidates, self.model.decode(candidates), strict=True):
             if len(accepted) == n:
                 break
+            self.stats.n_decoded += 1
+            proposal = None
             if self._is_new_and_valid(design, count=True):
-                accepted.append(self._make_proposal(design, z, source))
-            else:
+                proposal = self._make_proposal(design, z, source)
+            elif not self._is_valid(design):
+                self._record_invalid(design, z, source)
+            if proposal is None:
                 # treating a rejected point as pending steers the next round elsewhere
                 rejected.append(z)
+            else:
+                accepted.append(proposal)
         return accepted
 
     def _fallback(self, ranking: Callable[[Tensor], Tensor], n: int) -> list[Proposal]:
@@ -333,19 +588,21 @@ class Optimizer:
         local = centers[torch.arange(512) % len(centers)] + noise[:512] * width
         z = torch.cat([local, noise[512:]])  # and prior samples
         z = torch.max(torch.min(z, self.bounds[1]), self.bounds[0])
-        usable: dict[Hashable, tuple[Tensor, Any]] = {}  # one point per distinct design
+        usable: dict[str, tuple[Tensor, Any]] = {}  # one point per distinct design
         for point, design in zip(z, self.model.decode(z), strict=True):
-            key = self.model.codec.key(design)
+            key = self._digest(design)
             if key not in usable and self._is_new_and_valid(design, count=False):
                 usable[key] = (point, design)
         proposals: list[Proposal] = []
         if usable:
             points = torch.stack([point for point, _ in usable.values()])
-            best = ranking(points).argsort(descending=True)[:n].tolist()
             candidates = list(usable.values())
-            for i in best:  # ranked once: fine for the usual n of one or a few
+            for i in ranking(points).argsort(descending=True).tolist():
                 point, design = candidates[i]
-                proposals.append(self._make_proposal(design, point, "fallback"))
+                proposal = self._make_proposal(design, point, "fallback")
+                proposals += [proposal] if proposal else []
+                if len(proposals) == n:
+                    break
         self.stats.n_fallback += len(proposals)
         if len(proposals) < n:
             proposals += self._initial_proposals(n - len(proposals))
@@ -356,28 +613,65 @@ class Optimizer:
             )
         return proposals
 
+    def _is_valid(self, design: Any) -> bool:
+        return bool(self.model.codec.is_valid(design) and self.objective.is_valid(design))
+
     def _is_new_and_valid(self, design: Any, count: bool) -> bool:
-        if not (self.model.codec.is_valid(design) and self.objective.is_valid(design)):
+        if not self._is_valid(design):
             self.stats.n_invalid += count
             return False
-        if self.model.codec.key(design) in self._seen:
+        if self._digest(design) in self._seen:
             self.stats.n_duplicate += count
             return False
         return True
 
-    def _make_proposal(self, design: Any, point: Tensor | None, source: Source) -> Proposal:
-        latent = self.model.encode([design])[0][0].to("cpu", self.options.dtype)
-        proposal = Proposal(
-            number=self._next_number,
-            design=design,
-            latent=latent,
-            acquisition_point=None if point is None else point.detach().to("cpu"),
+    def _digest(self, design: Any) -> str:
+        return key_digest(self.model.codec.key(design))
+
+    def _record_invalid(self, design: Any, point: Tensor, source: Source) -> None:
+        """Store a decoded design that cannot be evaluated; it never reaches the objective."""
+        number = self.storage.add_proposal(
+            self._run.id,
+            state="invalid",
+            design=dump_design(design),
+            point=dump_tensor(point),
             iteration=self._iteration,
             source=source,
+            message="the decoded design is not valid",
         )
-        self._next_number += 1
-        self._pending[proposal.number] = proposal
-        self._seen.add(self.model.codec.key(design))
+        assert number is not None  # invalid rows have no design key to conflict on
+        self._done.add(number)
+        self.invalid.append(
+            Record(number, design, None, "invalid", "the decoded design is not valid",
+                   self._iteration, source, point.detach().to("cpu", self.options.dtype), 0.0)
+        )
+
+    def _make_proposal(self, design: Any, point: Tensor | None, source: Source) -> Proposal | None:
+        """Store a new pending proposal; ``None`` if another process has the design."""
+        digest = self._digest(design)
+        self._seen.add(digest)
+        latent = self.model.encode([design])[0][0].to("cpu", self.options.dtype)
+        point = None if point is None else point.detach().to("cpu")
+        now = time.time()
+        number = self.storage.add_proposal(
+            self._run.id,
+            state="pending",
+            design=dump_design(design),
+            design_key=digest,
+            latent=dump_tensor(latent),
+            point=dump_tensor(point),
+            iteration=self._iteration,
+            source=source,
+            attempts=1,
+            worker=self.worker,
+            started_at=now,
+            heartbeat_at=now,
+        )
+        if number is None:
+            self.stats.n_duplicate += 1
+            return None
+        proposal = Proposal(number, design, latent, point, self._iteration, source)
+        self._pending[number] = proposal
         return proposal
 
     def _gp_data(self) -> tuple[Tensor, Tensor]:
@@ -410,68 +704,197 @@ class Optimizer:
 
     # -- tell ---------------------------------------------------------------------
 
-    def tell(self, proposal: Proposal, value: float | Evaluation | BaseException | None) -> Record:
-        """Record the outcome of a proposal.
+    def tell(
+        self, proposal: Proposal | int, value: float | Evaluation | BaseException | None
+    ) -> Record:
+        """Record the outcome of a proposal; it is in storage before this returns.
 
         Args:
-            proposal: A pending proposal from :meth:`ask`.
+            proposal: A pending proposal from :meth:`ask` or :meth:`pending`, or its
+                number (e.g. in a new process, after the evaluation took days).
             value: The score; or an :class:`Evaluation`; or an exception or ``None``
                 (recorded as failed). NaN, infinite or non-numeric values are failed
-                evaluations: recorded with a message, never the best, never in the GP.
+                evaluations: recorded with a message, never the best, never in the GP
+                (unless ``options.failure_value`` says otherwise).
+
+        Raises:
+            LsboError: The proposal is not pending (told already, or not of this run).
         """
-        if self._pending.pop(proposal.number, None) is None:
+        number = proposal if isinstance(proposal, int) else proposal.number
+        if number not in self._pending:
+            self._sync()
+            if number in self._foreign:  # asked by another process, told here
+                self._pending[number] = _proposal_from_row(
+                    self._foreign.pop(number), self.options.dtype
+                )
+        if number not in self._pending:
             raise LsboError(
-                f"proposal {proposal.number} is not pending: it was already told, or "
-                "comes from another optimizer"
+                f"proposal {number} is not pending in run {self.name!r}: it was already "
+                "told, or comes from another run"
             )
         evaluation = _as_evaluation(value)
+        if not self.storage.finish(
+            self._run.id,
+            number,
+            state=evaluation.status,
+            value=evaluation.value,
+            message=evaluation.message,
+            duration=evaluation.duration,
+        ):
+            self._pending.pop(number)
+            self._sync()  # another process finished it first (it had been taken for lost)
+            return next(r for r in self.history if r.number == number)
+        pending = self._pending.pop(number)
+        self._done.add(number)
         record = Record(
-            number=proposal.number,
-            design=proposal.design,
+            number=number,
+            design=pending.design,
             value=evaluation.value,
             status=evaluation.status,
             message=evaluation.message,
-            iteration=proposal.iteration,
-            source=proposal.source,
-            latent=proposal.latent,
+            iteration=pending.iteration,
+            source=pending.source,
+            latent=pending.latent,
             duration=evaluation.duration,
         )
-        self.history.append(record)
-        if evaluation.value is not None:
-            self._add_observation(proposal.design, evaluation.value, from_run=True)
-            self._X.append(proposal.latent.to(self.options.dtype))
+        self._add_record(record)
         return record
 
     # -- run ----------------------------------------------------------------------
 
     def run(
-        self, budget: int, callbacks: Sequence[Callable[[Optimizer, Record], None]] = ()
+        self,
+        budget: int,
+        callbacks: Sequence[Callable[[Optimizer, Record], None]] = (),
+        *,
+        executor: Any = None,
+        n_workers: int | None = None,
     ) -> OptimizationResult:
-        """Evaluate ``budget`` more designs, ``options.batch_size`` at a time.
+        """Evaluate designs until the run holds ``budget`` evaluations.
+
+        The budget counts every evaluation of the run, including those stored by an
+        earlier process or by other processes sharing the storage: running a stopped
+        run again with the same budget finishes it. Lost pending proposals (their
+        process died) are evaluated first. Failed evaluations count, invalid or
+        duplicate proposals do not (they are never evaluated).
 
         Args:
-            budget: Number of objective evaluations (failed ones count, invalid or
-                duplicate proposals do not, since they are never evaluated).
+            budget: Total number of objective evaluations of the run.
             callbacks: Called as ``callback(optimizer, record)`` after each evaluation.
+            executor: Where evaluations run: ``None`` (this thread, a batch of
+                ``options.batch_size`` at a time), a ``concurrent.futures.Executor`` or
+                a ``dask.distributed.Client``. With an executor each design is its own
+                task, and a new design is proposed as soon as one finishes.
+            n_workers: Evaluations in flight at once (default: the executor's number
+                of workers).
+
+        Raises:
+            ObjectiveError: ``options.max_consecutive_failures`` evaluations in a row
+                failed, or the objective returned a wrong number of values. Every
+                finished evaluation is stored; run again to continue.
+            KeyboardInterrupt: After storing everything and releasing the proposals
+                in flight, so that a resumed run evaluates them at once.
         """
         if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
             raise InvalidOptionError(f"budget must be an integer >= 1, got {budget!r}")
-        target = len(self.history) + budget
-        while len(self.history) < target:
-            proposals = self.ask(min(self.options.batch_size, target - len(self.history)))
+        self.storage.update_run(self._run.id, budget=budget)
+        evaluator: Evaluator[Proposal] = Evaluator(
+            self.objective,
+            executor,
+            n_workers,
+            self.options.evaluation_timeout,
+            self.options.batch_size,
+            design=lambda proposal: proposal.design,
+        )
+        try:
+            with self._heartbeats():
+                self._run_loop(budget, callbacks, evaluator)
+        except BaseException:
+            # whatever is in flight is given back: a resumed run evaluates it at once
+            evaluator.cancel()
+            self.storage.release(self._run.id, self.worker, list(self._pending))
+            self._pending.clear()
+            raise
+        finally:
+            self._save_progress()
+        return self.result()
+
+    def _run_loop(
+        self,
+        budget: int,
+        callbacks: Sequence[Callable[[Optimizer, Record], None]],
+        evaluator: Evaluator[Proposal],
+    ) -> None:
+        failures = 0
+        while True:
+            self._sync()
+            wanted = min(evaluator.free_slots, self._remaining(budget))
+            if wanted > 0:
+                proposals = self._claim_stale(wanted)
+                if len(proposals) < wanted:
+                    proposals += self.ask(wanted - len(proposals))
+                evaluator.submit(proposals)
+            if not evaluator.in_flight:
+                if self._remaining(budget) <= 0:
+                    return  # done, or the rest is in the hands of other processes
+                time.sleep(0.1)
+                continue
             start = time.perf_counter()
-            evaluations = self.objective([p.design for p in proposals])
+            outcomes = evaluator.wait(poll=self._heartbeat_interval())
             self.stats.objective_seconds += time.perf_counter() - start
-            for proposal, evaluation in zip(proposals, evaluations, strict=True):
+            for proposal, evaluation in outcomes:
                 record = self.tell(proposal, evaluation)
+                failures = failures + 1 if record.status == "failed" else 0
                 for callback in callbacks:
                     callback(self, record)
-        return self.result()
+                limit = self.options.max_consecutive_failures
+                if limit is not None and failures >= limit:
+                    raise ObjectiveError(
+                        f"stopped after {failures} failed evaluations in a row; the last "
+                        f"one: {record.message}. Every evaluation so far is stored: fix "
+                        "the objective and run again to continue"
+                    )
+
+    def _remaining(self, budget: int) -> int:
+        """Evaluations still to start: the budget less those done and those running
+        (here or in live processes; lost ones are still to do)."""
+        live = len(self._foreign) - len(self._stale())
+        return budget - len(self.history) - len(self._pending) - live
+
+    def _heartbeat_interval(self) -> float:
+        return min(10.0, self.options.stale_after / 3)
+
+    @contextmanager
+    def _heartbeats(self) -> Iterator[None]:
+        """While evaluations run, tell the storage every few seconds that they are alive."""
+        if self.storage.in_memory:
+            yield
+            return
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self._heartbeat_interval()):
+                with suppress(LsboError):  # a busy database: the next beat will do
+                    self.storage.heartbeat(self._run.id, self.worker)
+
+        thread = threading.Thread(target=beat, name="lsbo-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def result(self) -> OptimizationResult:
         """The history so far and its best design."""
         return OptimizationResult(
-            list(self.history), self.maximize, dataclasses.replace(self.stats), self.model
+            history=list(self.history),
+            maximize=self.maximize,
+            stats=dataclasses.replace(self.stats),
+            model=self.model,
+            name=self.name,
+            invalid=list(self.invalid),
+            n_pending=len(self._pending) + len(self._foreign),
         )
 
 
@@ -480,16 +903,25 @@ class OptimizationResult:
     """What a run found.
 
     Attributes:
-        history: One :class:`Record` per evaluation, in order.
+        history: One :class:`Record` per evaluation (complete or failed), in the
+            order they finished.
         maximize: Direction of the objective.
         stats: Counters and timings.
-        model: The VAE used by the search.
+        model: The VAE used by the search (``None`` when loaded without it).
+        name: The run's name in its storage.
+        invalid: Decoded designs that were not valid, never evaluated.
+        n_pending: Proposals asked but not told.
+        settings: The run's stored settings.
     """
 
     history: list[Record]
     maximize: bool
     stats: RunStats
-    model: VAE
+    model: VAE | None
+    name: str = ""
+    invalid: list[Record] = field(default_factory=list)
+    n_pending: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def best_record(self) -> Record | None:
@@ -549,6 +981,80 @@ def _check_scores(scores: Sequence[float | None] | None, n: int) -> list[float |
             )
         checked.append(None if evaluation is None else evaluation.value)
     return checked
+
+
+def record_from_row(row: dict[str, Any], dtype: torch.dtype = torch.float64) -> Record:
+    """A :class:`Record` from a stored proposal row."""
+    latent = load_tensor(row["latent"] or row["point"], dtype)
+    return Record(
+        number=row["number"],
+        design=load_design(row["design"]),
+        value=row["value"],
+        status=row["state"],
+        message=row["message"],
+        iteration=row["iteration"],
+        source=row["source"],
+        latent=torch.empty(0, dtype=dtype) if latent is None else latent,
+        duration=row["duration"],
+    )
+
+
+def _latent(row: dict[str, Any], dtype: torch.dtype) -> Tensor:
+    latent = load_tensor(row["latent"], dtype)
+    assert latent is not None  # pending rows always have one
+    return latent
+
+
+def _proposal_from_row(row: dict[str, Any], dtype: torch.dtype) -> Proposal:
+    return Proposal(
+        number=row["number"],
+        design=load_design(row["design"]),
+        latent=_latent(row, dtype),
+        acquisition_point=load_tensor(row["point"], torch.float32),
+        iteration=row["iteration"],
+        source=row["source"],
+    )
+
+
+def _data_fingerprint(designs: Sequence[Any], scores: Sequence[float | None]) -> str:
+    digest = hashlib.sha256()
+    for design, score in zip(designs, scores, strict=True):
+        digest.update(design_bytes(design))
+        digest.update(repr(score).encode())
+    return digest.hexdigest()[:16]
+
+
+def _differences(old: Any, new: Any, skip: Sequence[str] = (), prefix: str = "") -> list[str]:
+    """What differs between two settings dicts, as ``"key: old -> new"`` lines."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return [] if old == new else [f"{prefix or 'settings'}: {old!r} -> {new!r}"]
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        if key not in skip:
+            name = f"{prefix}.{key}" if prefix else key
+            changes += _differences(old.get(key), new.get(key), prefix=name)
+    return changes
+
+
+def _is_dead(worker: str, host: str) -> bool:
+    """Whether ``worker`` ("host:pid:token") was a process on this host that has ended."""
+    worker_host, _, rest = worker.partition(":")
+    pid = rest.partition(":")[0]
+    if worker_host != host or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False  # this process: a proposal of an optimizer that was let go
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _is_finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _as_evaluation(value: float | Evaluation | BaseException | None) -> Evaluation:

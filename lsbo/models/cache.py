@@ -39,7 +39,7 @@ def fingerprint(
     }
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for design in designs:
-        digest.update(_design_bytes(design))
+        digest.update(design_bytes(design))
         digest.update(b"\x00")
     return digest.hexdigest()
 
@@ -49,7 +49,8 @@ def _codec_state(codec: Codec) -> str:
     return json.dumps(state, sort_keys=True, default=repr)
 
 
-def _design_bytes(design: Any) -> bytes:
+def design_bytes(design: Any) -> bytes:
+    """The bytes of a design, for hashing."""
     if isinstance(design, str):
         return design.encode()
     return np.ascontiguousarray(np.asarray(design, dtype=np.float32)).tobytes()

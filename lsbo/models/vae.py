@@ -8,10 +8,11 @@ sequences, Bernoulli per pixel for images).
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 import torch.nn.functional as F
@@ -115,8 +116,9 @@ class VAE(nn.Module):
         self.train(was_training)
         return designs
 
-    def save(self, path: str | Path, **metadata: Any) -> None:
-        """Write the model, its codec and ``metadata`` (e.g. training settings) to one file."""
+    def save(self, path: str | Path | BinaryIO, **metadata: Any) -> None:
+        """Write the model, its codec and ``metadata`` (e.g. training settings) to one file
+        (or a binary file object)."""
         payload = {
             "format": FILE_FORMAT,
             "version": FILE_VERSION,
@@ -127,7 +129,7 @@ class VAE(nn.Module):
             "metadata": metadata,
         }
         try:
-            torch.save(payload, Path(path))
+            torch.save(payload, path if hasattr(path, "write") else Path(path))  # type: ignore[arg-type]
         except (AttributeError, TypeError) as exc:  # pickling a lambda tokenizer/validator
             raise ModelFileError(
                 f"cannot save the model: {exc}. A codec's tokenizer or validator must be "
@@ -277,17 +279,24 @@ def build_vae(codec: Codec, latent_dim: int | None = None, **kwargs: Any) -> VAE
 _CLASSES: dict[str, type[VAE]] = {"SequenceVAE": SequenceVAE, "ImageVAE": ImageVAE}
 
 
-def load_model(path: str | Path) -> VAE:
+def load_model(path: str | Path | bytes) -> VAE:
     """Load a VAE written by :meth:`VAE.save`; its training metadata is in ``.metadata``.
+
+    Args:
+        path: The file, or its contents as bytes (e.g. a checkpoint from storage).
 
     Raises:
         ModelFileError: The file is missing, not an lsbo model, or from another version.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"no model file at {path}; train one with `lsbo train`")
+    source: Path | io.BytesIO
+    if isinstance(path, bytes):
+        source, path = io.BytesIO(path), "the stored model"
+    else:
+        source = path = Path(path)
+        if not path.is_file():
+            raise ModelFileError(f"no model file at {path}; train one with `lsbo train`")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
+        payload = torch.load(source, map_location="cpu", weights_only=False)
     except Exception as exc:
         raise ModelFileError(
             f"{path} is not a readable lsbo model file ({type(exc).__name__}: {exc}); "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import torch
 from botorch.exceptions.warnings import InputDataWarning, OptimizationWarning
@@ -12,9 +13,19 @@ from botorch.models.transforms import Normalize, Standardize
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
+_PARTS = ("mean_module", "covar_module", "likelihood")
+
+
+def gp_state(model: SingleTaskGP) -> dict[str, dict[str, Tensor]]:
+    """The hyperparameters of a fitted GP, to warm-start the next fit (or store them)."""
+    return {name: getattr(model, name).state_dict() for name in _PARTS}
+
 
 def fit_gp(
-    train_X: Tensor, train_Y: Tensor, bounds: Tensor, warm_start: SingleTaskGP | None = None
+    train_X: Tensor,
+    train_Y: Tensor,
+    bounds: Tensor,
+    warm_start: SingleTaskGP | Mapping[str, Mapping[str, Tensor]] | None = None,
 ) -> SingleTaskGP:
     """Fit a ``SingleTaskGP`` by maximizing the exact marginal log likelihood.
 
@@ -26,9 +37,9 @@ def fit_gp(
         train_X: ``n x d`` latent points.
         train_Y: ``n x 1`` values, larger is better.
         bounds: ``2 x d`` lower and upper latent bounds.
-        warm_start: A GP fitted at the previous step, on the same latent space: its
-            hyperparameters start the optimizer, which then needs a few iterations
-            instead of dozens (about 4x faster at 500 points in 16 dimensions).
+        warm_start: A GP fitted at the previous step on the same latent space, or its
+            :func:`gp_state`: its hyperparameters start the optimizer, which then needs
+            a few iterations instead of dozens (about 4x faster at 500 points in 16 dimensions).
     """
     with warnings.catch_warnings():
         # a design found by the search may encode slightly outside the box spanned by
@@ -44,8 +55,9 @@ def fit_gp(
             outcome_transform=Standardize(m=1),
         )
         if warm_start is not None:
-            for name in ("mean_module", "covar_module", "likelihood"):
-                getattr(model, name).load_state_dict(getattr(warm_start, name).state_dict())
+            state = gp_state(warm_start) if isinstance(warm_start, SingleTaskGP) else warm_start
+            for name in _PARTS:
+                getattr(model, name).load_state_dict(state[name])
         fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
     return model.eval()
 
