@@ -16,6 +16,9 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "optimize": "lsbo.api",
+    "load_run": "lsbo.api",
+    "get_storage": "lsbo.storage",
+    "RDBStorage": "lsbo.storage",
     "Optimizer": "lsbo.loop",
     "OptimizerOptions": "lsbo.loop",
     "OptimizationResult": "lsbo.loop",
@@ -47,18 +50,21 @@ __all__ = [
     "Optimizer",
     "OptimizerOptions",
     "Proposal",
+    "RDBStorage",
     "Record",
     "SequenceVAE",
     "TokenCodec",
     "TrainingOptions",
     "build_vae",
+    "get_storage",
     "load_model",
+    "load_run",
     "optimize",
     "train_vae",
 ]
 
 if TYPE_CHECKING:
-    from lsbo.api import optimize
+    from lsbo.api import load_run, optimize
     from lsbo.loop import OptimizationResult, Optimizer, OptimizerOptions, Proposal, Record
     from lsbo.models import (
         VAE,
@@ -70,6 +76,7 @@ if TYPE_CHECKING:
         train_vae,
     )
     from lsbo.representations import Codec, ImageCodec, TokenCodec
+    from lsbo.storage import RDBStorage, get_storage
 
 
 def __getattr__(name: str) -> Any:

@@ -197,6 +197,11 @@ class RunStats:
     surrogate_seconds: float = 0.0
     objective_seconds: float = 0.0
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunStats:
+        """Stats as stored; keys this version does not know are ignored."""
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+
     @property
     def n_rejected(self) -> int:
         """Decoded proposals that were re-proposed (invalid or duplicate)."""
@@ -269,7 +274,7 @@ class Optimizer:
         self.name = name or f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._run = self._open_run(given, resume, metadata or {})
-        self.stats = RunStats(**self._run.stats)
+        self.stats = RunStats.from_dict(self._run.stats)
         self.model = self._load_or_train_model(model, codec)
         self._warm_start = self._load_gp_state()
         self.history: list[Record] = []
