@@ -43,7 +43,7 @@ from lsbo.models import VAE, TrainingOptions, fit_new_vae, load_model
 from lsbo.models.cache import design_bytes
 from lsbo.objective import Evaluation, Objective, as_objective, check_value
 from lsbo.representations import Codec
-from lsbo.storage import RDBStorage, RunInfo, get_storage
+from lsbo.storage import BudgetReached, RDBStorage, RunInfo, get_storage
 from lsbo.storage.serialize import (
     dump_design,
     dump_state,
@@ -283,6 +283,9 @@ class Optimizer:
         self._foreign: dict[int, dict[str, Any]] = {}  # pending rows of other processes
         self._done: set[int] = set()  # numbers of told and invalid proposals
         self._last_row = 0
+        self._iteration = 0
+        self._budget: int | None = None  # during `run`: the run's evaluations at most
+        self._asked: list[Proposal] = []  # proposals made by the current `ask`
         self._seen: set[str] = set()  # key digests of designs proposed or scored
         self._observed: list[Any] = []  # designs with known values (given + complete)
         self._X: list[Tensor] = []  # their latent points
@@ -486,19 +489,28 @@ class Optimizer:
         n = self.options.batch_size if n is None else n
         if n < 1:
             raise InvalidOptionError(f"ask(n) needs n >= 1, got {n}")
+        return self._ask(n)
+
+    def _ask(self, n: int, budget: int | None = None) -> list[Proposal]:
+        """``ask``, stopping early once the run holds ``budget`` evaluations."""
         self._sync()
         self._iteration = self.storage.next_iteration(self._run.id)
-        proposals: list[Proposal] = []
+        self._budget, self._asked = budget, []
         n_pending = len(self._pending) + len(self._foreign)
         n_random = max(0, self.options.n_initial - len(self._Y) - n_pending)
         if len(self._Y) < 2:  # a GP needs two values; until then keep sampling
             n_random = n
-        if n_random:
-            proposals += self._initial_proposals(min(n, n_random))
-        if len(proposals) < n:
-            proposals += self._bo_proposals(n - len(proposals))
-        self._save_progress()
-        return proposals
+        try:
+            if n_random:
+                self._initial_proposals(min(n, n_random))
+            if len(self._asked) < n:
+                self._bo_proposals(n - len(self._asked))
+        except BudgetReached:
+            pass  # other processes filled the budget while this one was proposing
+        finally:
+            self._budget = None
+            self._save_progress()
+        return self._asked
 
     def _initial_proposals(self, n: int) -> list[Proposal]:
         generator = torch.Generator().manual_seed(self._step_seed())
@@ -660,6 +672,7 @@ class Optimizer:
         now = time.time()
         number = self.storage.add_proposal(
             self._run.id,
+            limit=self._budget,
             state="pending",
             design=dump_design(design),
             design_key=digest,
@@ -677,6 +690,7 @@ class Optimizer:
             return None
         proposal = Proposal(number, design, latent, point, self._iteration, source)
         self._pending[number] = proposal
+        self._asked.append(proposal)
         return proposal
 
     def _gp_data(self) -> tuple[Tensor, Tensor]:
@@ -836,8 +850,10 @@ class Optimizer:
             wanted = min(evaluator.free_slots, self._remaining(budget))
             if wanted > 0:
                 proposals = self._claim_stale(wanted)
-                if len(proposals) < wanted:
-                    proposals += self.ask(wanted - len(proposals))
+                # claimed ones now count as pending; abandoned ones as evaluated
+                more = min(evaluator.free_slots - len(proposals), self._remaining(budget))
+                if more > 0:
+                    proposals += self._ask(more, budget)
                 evaluator.submit(proposals)
             if not evaluator.in_flight:
                 if self._remaining(budget) <= 0:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lsbo.models import TrainingOptions, fit_new_vae
+from tests.postgres import postgres_url  # noqa: F401  (a fixture for every test module)
 
 
 def toy_strings(n: int = 1500, seed: int = 0) -> list[str]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from lsbo.storage.rdb import SCHEMA_VERSION, STATES, RDBStorage, RunInfo
+from lsbo.storage.rdb import SCHEMA_VERSION, STATES, BudgetReached, RDBStorage, RunInfo
 
-__all__ = ["SCHEMA_VERSION", "STATES", "RDBStorage", "RunInfo", "get_storage"]
+__all__ = ["SCHEMA_VERSION", "STATES", "BudgetReached", "RDBStorage", "RunInfo", "get_storage"]
 
 
 def get_storage(storage: str | os.PathLike[str] | RDBStorage | None) -> RDBStorage:

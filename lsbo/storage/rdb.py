@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from lsbo.exceptions import RunExistsError, StorageError
+from lsbo.exceptions import LsboError, RunExistsError, StorageError
 
 SCHEMA_VERSION = 1
 STATES = ("pending", "complete", "failed", "invalid")
@@ -139,6 +139,9 @@ class RDBStorage:
 
     def __repr__(self) -> str:
         return f"RDBStorage({self._where!r})"
+
+    def __str__(self) -> str:
+        return self._where
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
@@ -258,13 +261,28 @@ class RDBStorage:
 
     # -- proposals ------------------------------------------------------------------
 
-    def add_proposal(self, run_id: int, **row: Any) -> int | None:
+    def add_proposal(self, run_id: int, limit: int | None = None, **row: Any) -> int | None:
         """Insert a proposal and return its number, or ``None`` if its design key is
-        already taken in this run (by a design proposed elsewhere)."""
+        already taken in this run (by a design proposed elsewhere).
+
+        Args:
+            run_id: The run.
+            limit: With it, a pending proposal is only added while the run holds fewer
+                than ``limit`` pending, complete and failed proposals: checked in the
+                same transaction, so workers sharing a run never overshoot its budget.
+            row: Column values.
+
+        Raises:
+            BudgetReached: ``limit`` is reached.
+        """
         now = time.time()
         try:
             with self._transaction() as connection:
+                # the counter update comes first: it locks the run until commit, so the
+                # count below sees every proposal that concurrent workers committed
                 number = self._increment(run_id, _runs.c.next_number, connection) - 1
+                if limit is not None and self._n_active(connection, run_id) >= limit:
+                    raise BudgetReached(f"the run already holds {limit} evaluations")
                 values = {"message": "", "duration": 0.0, "attempts": 0, **row}
                 connection.execute(
                     sa.insert(_proposals).values(
@@ -274,6 +292,14 @@ class RDBStorage:
         except _IntegrityStorageError:
             return None
         return number
+
+    @staticmethod
+    def _n_active(connection: Connection, run_id: int) -> int:
+        statement = sa.select(sa.func.count()).where(
+            _proposals.c.run_id == run_id,
+            _proposals.c.state.in_(("pending", "complete", "failed")),
+        )
+        return int(connection.execute(statement).scalar_one())
 
     def finish(self, run_id: int, number: int, **values: Any) -> bool:
         """Record a pending proposal's outcome (``state``, ``value``, ``message``,
@@ -400,6 +426,10 @@ class RDBStorage:
             ).scalar()
 
 
+class BudgetReached(LsboError):
+    """No proposal was added: the run holds as many evaluations as its budget."""
+
+
 class _IntegrityStorageError(StorageError):
     """A unique constraint said no: the caller decides what that means."""
 
@@ -418,11 +448,14 @@ def _run_info(row: Any) -> RunInfo:
 
 
 def _describe(url: str) -> str:
-    """The URL as shown in messages: without its password."""
+    """The URL as shown in messages: a SQLite file as its path, a server without password."""
     try:
-        return sa.make_url(url).render_as_string(hide_password=True)
+        parsed = sa.make_url(url)
     except sa.exc.ArgumentError:
         return url
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database if parsed.database else "the in-memory storage"
+    return parsed.render_as_string(hide_password=True)
 
 
 def _create_engine(url: str, where: str) -> Engine:

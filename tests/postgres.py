@@ -1,4 +1,4 @@
-"""Fixtures for the storage tests: a fresh PostgreSQL database per test.
+"""A fresh PostgreSQL database per test, for the storage tests (see tests/conftest.py).
 
 The server comes from the environment: ``LSBO_TEST_POSTGRES_URL`` is a SQLAlchemy URL
 (``postgresql+psycopg://user:password@host:port/database``) of a role allowed to create
