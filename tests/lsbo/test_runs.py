@@ -310,3 +310,27 @@ def test_a_failed_evaluation_object_is_accepted_by_tell(strings, string_vae):
     proposal = optimizer.ask(1)[0]
     record = optimizer.tell(proposal, Evaluation(None, "failed", "sample lost in the mail"))
     assert record.status == "failed" and record.message == "sample lost in the mail"
+
+
+def test_a_batch_objective_returning_a_wrong_length_list_loses_nothing(
+    tmp_path, strings, string_vae
+):
+    class Batch(Objective):
+        name = "batch"
+
+        def __init__(self, broken_after):
+            self.calls, self.broken_after = 0, broken_after
+
+        def _evaluate(self, designs):
+            self.calls += 1
+            values = [count_a(d) for d in designs]
+            return values[:-1] if self.calls > self.broken_after else values
+
+    path = tmp_path / "runs.db"
+    batched = OptimizerOptions(**{**vars(FAST), "batch_size": 2})
+    with pytest.raises(ObjectiveError, match="returned 1 values for 2 designs"):
+        make(strings, string_vae, path, objective=Batch(3), options=batched).run(12)
+    stored = lsbo.load_run(path, "run")
+    assert len(stored.history) == 6 and stored.n_pending == 2  # released, not lost
+    result = make(strings, string_vae, path, objective=Batch(99), options=batched).run(12)
+    assert len(result.history) == 12 and len({r.design for r in result.history}) == 12
