@@ -8,18 +8,31 @@ Every module listed in :data:`BUILTIN` provides:
   with the package;
 - ``make_codec(designs)``: the codec its VAE uses;
 - ``default_options()``: :class:`lsbo.OptimizerOptions` that suit the task.
+
+A Python file that defines the same four names is an objective too: :func:`resolve`
+loads it from its path (``lsbo run my_task.py``).
 """
 
 from __future__ import annotations
 
+import copyreg
+import hashlib
 import importlib
+import importlib.util
+import os
+import re
+import sys
+from functools import partial
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-from lsbo.exceptions import UnknownObjectiveError
+from lsbo.exceptions import ObjectiveError, UnknownObjectiveError
 
 BUILTIN: dict[str, str] = {
     "expression": "objectives.expression",
 }
+CONTRACT = ("OBJECTIVE", "dataset", "make_codec", "default_options")
 
 
 def names() -> list[str]:
@@ -39,3 +52,75 @@ def load(name: str) -> ModuleType:
             "(`lsbo objectives` lists them)"
         )
     return importlib.import_module(BUILTIN[name])
+
+
+def resolve(spec: str) -> ModuleType:
+    """The module an objective spec names: a built-in name, or the path of a ``.py`` file
+    that defines ``OBJECTIVE``, ``dataset``, ``make_codec`` and ``default_options``.
+
+    A file is imported once per process, under a stable module name made from its
+    absolute path (``lsbo_objective_<stem>_<hash>``). Its ``OBJECTIVE`` instances pickle
+    with the file's source, so that a process that cannot import the file (a Dask
+    worker, a spawned process) can still evaluate them.
+
+    Raises:
+        UnknownObjectiveError: The spec is neither a built-in name nor an existing file.
+        ObjectiveError: The file lacks one of the four names.
+    """
+    if spec in BUILTIN:
+        return load(spec)
+    path = Path(spec).expanduser()
+    if path.suffix == ".py" and path.is_file():
+        return _load_file(path.resolve())
+    if path.suffix == ".py" or os.sep in spec:
+        what = f"no objective file {spec!r}"
+    else:
+        what = f"no built-in objective named {spec!r}"
+    raise UnknownObjectiveError(
+        f"{what}; give a built-in objective ({', '.join(names())}; `lsbo objectives` lists "
+        f"them) or the path of a .py file that defines {', '.join(CONTRACT)}"
+    )
+
+
+def _load_file(path: Path) -> ModuleType:
+    stem = re.sub(r"\W", "_", path.stem)
+    name = f"lsbo_objective_{stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:10]}"
+    if name not in sys.modules:
+        _exec_module(name, path, path.read_text())
+    return sys.modules[name]
+
+
+def _exec_module(name: str, path: Path, source: str) -> ModuleType:
+    """Run an objective file's source as module ``name`` (registered in ``sys.modules``)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None  # a .py path always has one
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # before running it: dataclasses and pickle look it up
+    try:
+        exec(compile(source, str(path), "exec"), module.__dict__)
+        missing = [attr for attr in CONTRACT if not hasattr(module, attr)]
+        if missing:
+            raise ObjectiveError(
+                f"{path} is not an objective module: it does not define "
+                f"{', '.join(missing)} (an objective file defines {', '.join(CONTRACT)}, "
+                "as the modules in objectives/ do)"
+            )
+    except BaseException:
+        del sys.modules[name]
+        raise
+    # other processes (Dask workers, spawned processes) cannot import this module by
+    # name: its objective travels with the file's source and runs it there once
+    if isinstance(module.OBJECTIVE, type):
+        copyreg.pickle(module.OBJECTIVE, partial(_reduce_objective, name, str(path), source))
+    return module
+
+
+def _reduce_objective(name: str, path: str, source: str, objective: Any) -> tuple[Any, ...]:
+    return _objective_from_source, (name, path, source), objective.__dict__
+
+
+def _objective_from_source(name: str, path: str, source: str) -> Any:
+    """An empty objective of a file's module, made from its source where it is missing."""
+    module = sys.modules.get(name) or _exec_module(name, Path(path), source)
+    cls = module.OBJECTIVE
+    return cls.__new__(cls)
