@@ -275,6 +275,7 @@ class Optimizer:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._run = self._open_run(given, resume, metadata or {})
         self.stats = RunStats.from_dict(self._run.stats)
+        self._saved_stats = dataclasses.asdict(self.stats)
         self.model = self._load_or_train_model(model, codec)
         self._warm_start = self._load_gp_state()
         self.history: list[Record] = []
@@ -342,6 +343,13 @@ class Optimizer:
                 f"({'; '.join(changes[:4])}); choose another name, or resume it with the new "
                 "settings (resume=True, --resume)"
             )
+        fixed = [c for c in changes if c.startswith(("options.vae.", "options.latent_dim"))]
+        if fixed and self.storage.load_checkpoint(run.id, "vae") is not None:
+            raise RunExistsError(
+                f"run {self.name!r} keeps the VAE it was trained with, so its VAE settings "
+                f"cannot change on resume ({'; '.join(fixed[:4])}); start a new run under "
+                "another name to train a VAE with the new settings"
+            )
         if changes:
             warnings.warn(
                 f"resuming run {self.name!r} with changed settings: {'; '.join(changes)}",
@@ -385,7 +393,13 @@ class Optimizer:
         return None if data is None else load_state(data)
 
     def _save_progress(self) -> None:
-        self.storage.update_run(self._run.id, stats=dataclasses.asdict(self.stats))
+        """Add this process's counters since the last save to the run's stored ones
+        (increments, so that processes sharing a run do not overwrite each other)."""
+        now = dataclasses.asdict(self.stats)
+        increments = {k: v - self._saved_stats.get(k, 0) for k, v in now.items()}
+        if any(increments.values()):
+            self.storage.add_to_stats(self._run.id, increments)
+        self._saved_stats = now
 
     def _sync(self) -> None:
         """Take in what other processes (or earlier ones) stored since the last look."""

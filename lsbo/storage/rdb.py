@@ -243,6 +243,20 @@ class RDBStorage:
             statement = sa.update(_runs).where(_runs.c.id == run_id)
             connection.execute(statement.values(updated_at=time.time(), **values))
 
+    def add_to_stats(self, run_id: int, increments: dict[str, float]) -> None:
+        """Add numbers to the run's stored stats, atomically."""
+        with self._transaction() as connection:
+            # the write first: it locks the row, so concurrent additions queue up
+            touch = sa.update(_runs).where(_runs.c.id == run_id).values(updated_at=time.time())
+            connection.execute(touch)
+            text = connection.execute(sa.select(_runs.c.stats).where(_runs.c.id == run_id))
+            stats = json.loads(text.scalar_one())
+            for key, value in increments.items():
+                stats[key] = stats.get(key, 0) + value
+            connection.execute(
+                sa.update(_runs).where(_runs.c.id == run_id).values(stats=json.dumps(stats))
+            )
+
     def next_iteration(self, run_id: int) -> int:
         """Atomically increment and return the run's step counter."""
         return self._increment(run_id, _runs.c.iterations)

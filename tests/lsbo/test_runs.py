@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import signal
@@ -91,6 +92,9 @@ def test_same_name_with_other_settings_needs_resume(tmp_path, strings, string_va
         resumed = make(strings, string_vae, path, options=other, resume=True)
     assert resumed.n_evaluated == 6 and len(resumed.run(8).history) == 8
     assert lsbo.load_run(path, "run").settings["options"]["num_restarts"] == 3
+    with pytest.raises(RunExistsError, match=r"keeps the VAE.*options.vae.epochs: 20 -> 3"):
+        vae = dataclasses.replace(other.vae, epochs=3)
+        make(strings, string_vae, path, options=dataclasses.replace(other, vae=vae), resume=True)
     # how the run is executed may change freely
     make(strings, string_vae, path, options=OptimizerOptions(**{**vars(other), "batch_size": 2}))
 

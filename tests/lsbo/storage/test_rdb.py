@@ -106,8 +106,10 @@ class StorageContract:
         assert storage.load_checkpoint(run.id, "gp") == b"\x02"
         assert storage.load_checkpoint(run.id, "none") is None
         storage.update_run(run.id, budget=50, stats={"n_invalid": 3}, settings={"x": 2})
+        storage.add_to_stats(run.id, {"n_invalid": 2, "seconds": 0.5})
         stored = storage.get_run("a")
-        assert (stored.budget, stored.stats, stored.settings) == (50, {"n_invalid": 3}, {"x": 2})
+        assert (stored.budget, stored.settings) == (50, {"x": 2})
+        assert stored.stats == {"n_invalid": 5, "seconds": 0.5}
 
     def test_everything_survives_reopening(self, url):
         storage = get_storage(url)
