@@ -15,21 +15,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from lsbo.exceptions import InvalidOptionError, ObjectiveError
+from lsbo.exceptions import InvalidOptionError, LsboError, ObjectiveError
 from lsbo.objective import Evaluation, Objective
 
 T = TypeVar("T")
 
 
 class DaemonThreadExecutor(cf.Executor):
-    """Runs each task on a new daemon thread, at most ``max_workers`` at a time.
+    """Runs each task at once on a new daemon thread.
 
     Unlike ``ThreadPoolExecutor``, a task that hangs forever neither blocks the
     interpreter from exiting nor keeps a pool thread: once the optimizer gives up on
     it (``evaluation_timeout``), the thread is abandoned and a new one takes the slot.
+    For the same reason nothing is queued: ``max_workers`` is the number of
+    evaluations the optimizer keeps in flight, and ``submit`` itself does not wait
+    for a slot (``map`` starts every task at once).
 
     Args:
-        max_workers: Evaluations in flight at once.
+        max_workers: Evaluations in flight at once, for the optimizer.
     """
 
     def __init__(self, max_workers: int = 1) -> None:
@@ -87,7 +90,11 @@ class Evaluator(Generic[T]):
             at a time) unless ``timeout`` is set, which needs a thread to give up on.
         n_workers: Evaluations in flight at once (default: the executor's workers, or
             ``batch_size`` without executor).
-        timeout: Seconds after which an evaluation is recorded as failed.
+        timeout: Seconds after which an evaluation is recorded as failed, counted
+            from its submission. Only a thread of a :class:`DaemonThreadExecutor` is
+            simply abandoned; a ``ThreadPoolExecutor`` or ``ProcessPoolExecutor``
+            worker stays busy until the objective returns, so evaluations queued
+            behind it may time out without having started.
         batch_size: Designs per task without an executor (an objective may score a
             batch faster than its designs one by one).
         design: How to get the design out of an item.
@@ -106,6 +113,7 @@ class Evaluator(Generic[T]):
         self.timeout = timeout
         self._design = design
         self._tasks: list[_Task[T]] = []
+        self._failing = False  # an ObjectiveError waits to be raised by the next wait()
         self.batched = executor is None
         if executor is None and timeout is not None:
             executor = DaemonThreadExecutor(1)
@@ -113,7 +121,8 @@ class Evaluator(Generic[T]):
         known = None
         if executor is not None:
             self.executor, known = as_executor(executor)
-        self.capacity = n_workers or (batch_size if self.batched else known or 1)
+        default = batch_size if self.batched else known or 1
+        self.capacity = default if n_workers is None else n_workers
         if self.capacity < 1:
             raise InvalidOptionError(f"n_workers must be >= 1, got {self.capacity}")
 
@@ -123,22 +132,38 @@ class Evaluator(Generic[T]):
 
     @property
     def free_slots(self) -> int:
-        return self.capacity - len(self.in_flight)
+        return 0 if self._failing else self.capacity - len(self.in_flight)
 
     def submit(self, items: Sequence[T]) -> None:
-        """Start evaluating ``items`` (as one batch without executor, else one task each)."""
+        """Start evaluating ``items`` (as one batch without executor, else one task each).
+
+        Raises:
+            LsboError: The executor takes no more tasks (shut down, or a process pool
+                whose worker died); the items not yet started are not in flight.
+        """
         groups = [list(items)] if self.batched else [[item] for item in items]
         for group in groups:
             designs = [self._design(item) for item in group]
-            executor = self.executor
-            future = None if executor is None else executor.submit(self.objective, designs)
+            future = None if self.executor is None else self._start(designs)
             self._tasks.append(_Task(group, future))
+
+    def _start(self, designs: list[Any]) -> cf.Future[list[Evaluation]]:
+        assert self.executor is not None
+        try:
+            return self.executor.submit(self.objective, designs)
+        except (cf.BrokenExecutor, RuntimeError) as exc:  # RuntimeError: after shutdown
+            raise LsboError(
+                f"the executor takes no more evaluations ({type(exc).__name__}: {exc}); "
+                "proposals not evaluated stay pending: run again with a working executor "
+                "to evaluate them"
+            ) from exc
 
     def wait(self, poll: float | None = None) -> list[tuple[T, Evaluation]]:
         """Outcomes of the tasks that finish first; blocks for at least one, or ``poll`` s.
 
         Raises:
-            ObjectiveError: The objective returned a wrong number of values.
+            ObjectiveError: The objective returned a wrong number of values; raised
+                once no other finished outcome is left to return, so none is lost.
         """
         if not self._tasks:
             return []
@@ -153,12 +178,24 @@ class Evaluator(Generic[T]):
             timeout=self._wait_time(poll),
             return_when=cf.FIRST_COMPLETED,
         )
+        return self._collect()
+
+    def _collect(self) -> list[tuple[T, Evaluation]]:
+        """Outcomes of the tasks done or timed out; an ObjectiveError only if none is."""
         outcomes: list[tuple[T, Evaluation]] = []
+        error: ObjectiveError | None = None
         for task in list(self._tasks):
-            outcome = self._outcome(task)
+            try:
+                outcome = self._outcome(task)
+            except ObjectiveError as exc:
+                error = error or exc  # the task stays: the next call raises it again
+                continue
             if outcome is not None:
                 self._tasks.remove(task)
                 outcomes += zip(task.items, outcome, strict=True)
+        if error is not None and not outcomes:
+            raise error
+        self._failing = error is not None  # take no new task: the run is about to stop
         return outcomes
 
     def _wait_time(self, poll: float | None) -> float | None:

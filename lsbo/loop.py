@@ -100,8 +100,12 @@ class OptimizerOptions:
             this many failed evaluations in a row (``None``: never), since an
             objective that always fails would otherwise spend the whole budget.
         evaluation_timeout: Seconds after which an evaluation counts as failed
-            (``None``: wait for ever). The evaluation runs on a thread, which is
-            abandoned when it times out: a process or Dask executor frees the CPU too.
+            (``None``: wait for ever), counted from when it is handed to the executor.
+            Without executor or with a :class:`lsbo.execution.DaemonThreadExecutor`,
+            the hung thread is abandoned and its slot reused; a pool or Dask worker
+            stays busy until the objective returns, and evaluations queued behind it
+            may time out without having started. For objectives that may hang, use
+            ``DaemonThreadExecutor(n)`` (what ``lsbo run --workers n`` does).
         stale_after: Seconds without a heartbeat after which a pending proposal in
             storage is taken to be lost (its worker died) and is evaluated again.
             Proposals of a process on this machine that no longer exists are taken
@@ -845,8 +849,13 @@ class Optimizer:
         except BaseException:
             # whatever is in flight is given back: a resumed run evaluates it at once
             evaluator.cancel()
-            self.storage.release(self._run.id, self.worker, list(self._pending))
+            released = list(self._pending)
+            self.storage.release(self._run.id, self.worker, released)
             self._pending.clear()
+            # they belong to no worker now, like a dead process's proposals: a later
+            # `run` of this optimizer takes them up too (`_sync` reads only new rows)
+            rows = self.storage.proposals(self._run.id, self._last_row, released)
+            self._foreign.update((r["number"], r) for r in rows if r["number"] in released)
             raise
         finally:
             self._save_progress()
