@@ -1,0 +1,93 @@
+"""Contract tests every built-in objective module passes (a mixin, as in GPyTorch).
+
+A test class sets ``module`` and implements the three design hooks; the mixin checks
+the module contract (``OBJECTIVE``, ``dataset``, ``make_codec``, ``default_options``),
+seeding, the known optimum and a known bad design, and that invalid input gets a clear
+outcome instead of a crash.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+import objectives
+from lsbo import Dataset, Objective, OptimizerOptions
+
+
+class ObjectiveContract:
+    module: ModuleType
+    registry_name: str
+
+    def optimal_design(self) -> Any:
+        """A design that scores ``OBJECTIVE.optimum`` exactly."""
+        raise NotImplementedError
+
+    def bad_design(self) -> tuple[Any, float]:
+        """A valid design and the value it must score."""
+        raise NotImplementedError
+
+    def invalid_designs(self) -> list[Any]:
+        """Inputs the objective must reject (``is_valid`` false, or a failed evaluation)."""
+        raise NotImplementedError
+
+    def small_dataset(self, seed: int = 0) -> Dataset:
+        return self.module.dataset(n=64, seed=seed)
+
+    def test_it_is_registered_and_described(self):
+        assert objectives.load(self.registry_name) is self.module
+        cls = self.module.OBJECTIVE
+        assert issubclass(cls, Objective)
+        assert cls.name and cls.description and cls.reference
+        assert isinstance(cls.maximize, bool)
+
+    def test_the_dataset_is_seeded(self):
+        first, again, other = self.small_dataset(0), self.small_dataset(0), self.small_dataset(1)
+        assert len(first.designs) == 64
+        assert _same(first.designs, again.designs)
+        assert not _same(first.designs, other.designs)
+
+    def test_the_codec_encodes_the_dataset(self):
+        data = self.small_dataset()
+        codec = self.module.make_codec(data.designs)
+        decoded = codec.decode(_perfect_output(codec.encode(data.designs)))
+        assert _same([codec.key(d) for d in decoded], [codec.key(d) for d in data.designs])
+
+    def test_the_known_optimum_scores_it(self):
+        objective = self.module.OBJECTIVE()
+        assert objective.optimum is not None
+        [evaluation] = objective([self.optimal_design()])
+        assert evaluation.status == "complete", evaluation.message
+        assert evaluation.value == pytest.approx(objective.optimum)
+
+    def test_a_known_bad_design_scores_what_it_should(self):
+        design, expected = self.bad_design()
+        [evaluation] = self.module.OBJECTIVE()([design])
+        assert evaluation.value == pytest.approx(expected)
+
+    def test_invalid_input_is_rejected_not_a_crash(self):
+        objective = self.module.OBJECTIVE()
+        for design in self.invalid_designs():
+            if objective.is_valid(design):
+                [evaluation] = objective([design])
+                assert evaluation.status == "failed" and evaluation.message
+
+    def test_default_options(self):
+        assert isinstance(self.module.default_options(), OptimizerOptions)
+
+
+def _same(a: list[Any], b: list[Any]) -> bool:
+    pairs = zip(a, b, strict=False)
+    return len(a) == len(b) and all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in pairs)
+
+
+def _perfect_output(encoded: Any) -> Any:
+    """What a perfect decoder outputs for ``encoded``: token indices, or pixel logits."""
+    import torch
+
+    if encoded.dtype == torch.long:
+        return encoded  # token codecs decode indices as well as logits
+    return (encoded * 2 - 1) * 20
