@@ -54,7 +54,7 @@ class ObjectiveContract:
         data = self.small_dataset()
         codec = self.module.make_codec(data.designs)
         decoded = codec.decode(_perfect_output(codec.encode(data.designs)))
-        assert _same([codec.key(d) for d in decoded], [codec.key(d) for d in data.designs])
+        assert _same(decoded, data.designs)
 
     def test_the_known_optimum_scores_it(self):
         objective = self.module.OBJECTIVE()
@@ -80,8 +80,15 @@ class ObjectiveContract:
 
 
 def _same(a: list[Any], b: list[Any]) -> bool:
-    pairs = zip(a, b, strict=False)
-    return len(a) == len(b) and all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in pairs)
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if isinstance(x, str) or isinstance(y, str):
+            if x != y:
+                return False
+        elif np.shape(x) != np.shape(y) or not np.allclose(x, y, atol=1e-4):
+            return False
+    return True
 
 
 def _perfect_output(encoded: Any) -> Any:
@@ -90,4 +97,4 @@ def _perfect_output(encoded: Any) -> Any:
 
     if encoded.dtype == torch.long:
         return encoded  # token codecs decode indices as well as logits
-    return (encoded * 2 - 1) * 20
+    return torch.logit(encoded.clamp(1e-6, 1 - 1e-6))
