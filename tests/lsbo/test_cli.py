@@ -186,9 +186,9 @@ def test_a_missing_or_incomplete_objective_file_is_one_line(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     code, out = lsbo_main(capsys, "run", "nothere.py")
     assert code == 1 and error_lines(out) == [
-        "error: no objective file 'nothere.py'; give a built-in objective (expression; "
-        "`lsbo objectives` lists them) or the path of a .py file that defines OBJECTIVE, "
-        "dataset, make_codec, default_options"
+        "error: no objective file 'nothere.py'; give a built-in objective "
+        f"({', '.join(objectives.names())}; `lsbo objectives` lists them) or the path of "
+        "a .py file that defines OBJECTIVE, dataset, make_codec, default_options"
     ]
     (tmp_path / "half.py").write_text("OBJECTIVE = None\n")
     code, out = lsbo_main(capsys, "run", "half.py")
