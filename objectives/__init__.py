@@ -31,6 +31,7 @@ from lsbo.exceptions import ObjectiveError, UnknownObjectiveError
 
 BUILTIN: dict[str, str] = {
     "expression": "objectives.expression",
+    "ehrlich": "objectives.ehrlich",
 }
 CONTRACT = ("OBJECTIVE", "dataset", "make_codec", "default_options")
 
