@@ -32,6 +32,7 @@ from lsbo.exceptions import ObjectiveError, UnknownObjectiveError
 BUILTIN: dict[str, str] = {
     "expression": "objectives.expression",
     "ehrlich": "objectives.ehrlich",
+    "shapes": "objectives.shapes",
 }
 CONTRACT = ("OBJECTIVE", "dataset", "make_codec", "default_options")
 
