@@ -60,6 +60,7 @@ from lsbo.loop import OptimizerOptions
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset, Objective
 from lsbo.representations import TokenCodec
+from objectives._checks import check_int
 
 __all__ = [
     "ALPHABET",
@@ -121,12 +122,12 @@ class Ehrlich(Objective):
         quantization: int | None = None,
         seed: int = 0,
     ) -> None:
-        v = _check_int(num_states, "num_states", 2, len(ALPHABET))
-        length = _check_int(dim, "dim", 1)
-        c = _check_int(num_motifs, "num_motifs", 1, length)
-        k = _check_int(motif_length, "motif_length", 1, length // c)
-        q = k if quantization is None else _check_int(quantization, "quantization", 1, k)
-        seed = _check_int(seed, "seed", 0)
+        v = check_int(num_states, "num_states", 2, len(ALPHABET))
+        length = check_int(dim, "dim", 1)
+        c = check_int(num_motifs, "num_motifs", 1, length)
+        k = check_int(motif_length, "motif_length", 1, length // c)
+        q = k if quantization is None else check_int(quantization, "quantization", 1, k)
+        seed = check_int(seed, "seed", 0)
         self.num_states, self.dim, self.num_motifs, self.motif_length = v, length, c, k
         self.quantization, self.seed = q, seed
         self.alphabet = ALPHABET[:v]
@@ -219,7 +220,7 @@ class Ehrlich(Objective):
 
     def sample(self, n: int, seed: int = 0) -> list[str]:
         """``n`` feasible sequences from the chain (uniform first state), seeded."""
-        rng = np.random.default_rng([_check_int(seed, "seed", 0), 1])
+        rng = np.random.default_rng([check_int(seed, "seed", 0), 1])
         return self.to_strings(_sample_chains(self.transition_matrix, n, self.dim, rng))
 
 
@@ -282,15 +283,6 @@ def _spacing(k: int, span: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([[0], rest]).astype(np.int64)
 
 
-def _check_int(value: Any, name: str, minimum: int, maximum: int | None = None) -> int:
-    """``value`` as an int in [minimum, maximum], else raise InvalidOptionError."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InvalidOptionError(f"{name} must be an integer, got {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = "" if maximum is None else f" and at most {maximum}"
-        raise InvalidOptionError(f"{name} must be at least {minimum}{upper}, got {value}")
-    return int(value)
-
 
 # ------------------------------------------------------------------ task for the CLI
 
@@ -312,9 +304,9 @@ def dataset(n: int | None = None, seed: int = 0) -> Dataset:
     Returns:
         A :class:`Dataset` whose designs are feasible, below the optimum, with scores.
     """
-    n = N_DESIGNS if n is None else _check_int(n, "n", 1)
+    n = N_DESIGNS if n is None else check_int(n, "n", 1)
     function = _default_function()
-    rng = np.random.default_rng([_check_int(seed, "seed", 0), 1])
+    rng = np.random.default_rng([check_int(seed, "seed", 0), 1])
     designs: list[np.ndarray] = []
     scores: list[np.ndarray] = []
     while sum(map(len, designs)) < n:  # drop the (rare) sequences at the optimum

@@ -66,6 +66,7 @@ from lsbo.loop import OptimizerOptions
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset, Objective
 from lsbo.representations import TokenCodec
+from objectives._checks import check_int
 
 __all__ = [
     "N_EXPRESSIONS",
@@ -343,14 +344,6 @@ def _count_expressions(max_rules: int) -> int:
     return sum(s_counts)
 
 
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    """Return ``value`` if it is an int >= minimum, else raise InvalidOptionError."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InvalidOptionError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise InvalidOptionError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
 
 def generate_expressions(n: int, seed: int = 0, max_rules: int = 15) -> list[str]:
     """Random distinct expressions from the grammar.
@@ -373,9 +366,9 @@ def generate_expressions(n: int, seed: int = 0, max_rules: int = 15) -> list[str
         InvalidOptionError: Bad arguments, or ``n`` larger than the number of
             distinct expressions with at most ``max_rules`` rules.
     """
-    n = _check_int(n, "n", 0)
-    seed = _check_int(seed, "seed", 0)
-    max_rules = _check_int(max_rules, "max_rules", 2)
+    n = check_int(n, "n", 0)
+    seed = check_int(seed, "seed", 0)
+    max_rules = check_int(max_rules, "max_rules", 2)
     available = _count_expressions(max_rules)
     if n > available:
         raise InvalidOptionError(
@@ -432,7 +425,7 @@ def dataset(n: int | None = None, seed: int = 0, full: bool = False) -> Dataset:
     Raises:
         InvalidOptionError: Bad ``n``, ``seed`` or ``full``.
     """
-    seed = _check_int(seed, "seed", 0)
+    seed = check_int(seed, "seed", 0)
     if not isinstance(full, (bool, np.bool_)):
         raise InvalidOptionError(f"full must be True or False, got {full!r}")
     designs, scores = _scored_pool(seed)
@@ -442,7 +435,7 @@ def dataset(n: int | None = None, seed: int = 0, full: bool = False) -> Dataset:
     else:
         kept, labelled = _benchmark_split(scores, seed)
     if n is not None:
-        n = _check_int(n, "n", 1)
+        n = check_int(n, "n", 1)
         if n > len(kept):
             raise InvalidOptionError(f"n must be at most {len(kept)}, got {n}")
         chosen = _subsample(labelled, n, seed)

@@ -40,11 +40,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from lsbo.exceptions import InvalidOptionError
 from lsbo.loop import OptimizerOptions
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset, Objective
 from lsbo.representations import ImageCodec
+from objectives._checks import check_int
 
 __all__ = [
     "GRID",
@@ -109,25 +109,16 @@ def dataset(n: int | None = None, seed: int = 0) -> Dataset:
     Raises:
         InvalidOptionError: Bad ``n`` or ``seed``.
     """
-    seed = _check_int(seed, "seed", 0, None)
+    seed = check_int(seed, "seed", 0, None)
     images, areas = _all_squares()
     chosen = np.arange(N_SQUARES)
     if n is not None:
-        n = _check_int(n, "n", 1, N_SQUARES)
+        n = check_int(n, "n", 1, N_SQUARES)
         chosen = np.sort(np.random.default_rng(seed).choice(N_SQUARES, size=n, replace=False))
     return Dataset(
         designs=[images[i].copy() for i in chosen], scores=[float(areas[i]) for i in chosen]
     )
 
-
-def _check_int(value: Any, name: str, minimum: int, maximum: int | None) -> int:
-    """Return ``value`` if it is an int in range, else raise InvalidOptionError."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InvalidOptionError(f"{name} must be an integer, got {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = "" if maximum is None else f" and at most {maximum}"
-        raise InvalidOptionError(f"{name} must be at least {minimum}{upper}, got {value}")
-    return int(value)
 
 
 def _problem(design: Any) -> str | None:
