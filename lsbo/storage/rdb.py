@@ -326,11 +326,7 @@ class RDBStorage:
         with self._transaction() as connection:
             result = connection.execute(
                 sa.update(_proposals)
-                .where(
-                    _proposals.c.run_id == run_id,
-                    _proposals.c.number == number,
-                    _proposals.c.state == "pending",
-                )
+                .where(*_pending(run_id, _proposals.c.number == number))
                 .values(finish_order=order, finished_at=time.time(), **values)
             )
         return bool(result.rowcount)
@@ -344,12 +340,7 @@ class RDBStorage:
         with self._transaction() as connection:
             result = connection.execute(
                 sa.update(_proposals)
-                .where(
-                    _proposals.c.run_id == run_id,
-                    _proposals.c.number == number,
-                    _proposals.c.state == "pending",
-                    owner,
-                )
+                .where(*_pending(run_id, _proposals.c.number == number, owner))
                 .values(
                     worker=worker,
                     attempts=_proposals.c.attempts + 1,
@@ -364,22 +355,14 @@ class RDBStorage:
         with self._transaction() as connection:
             connection.execute(
                 sa.update(_proposals)
-                .where(
-                    _proposals.c.run_id == run_id,
-                    _proposals.c.worker == worker,
-                    _proposals.c.state == "pending",
-                )
+                .where(*_pending(run_id, _proposals.c.worker == worker))
                 .values(heartbeat_at=time.time())
             )
 
     def release(self, run_id: int, worker: str, numbers: Sequence[int] | None = None) -> None:
         """Give up pending proposals of ``worker`` (all, or ``numbers``), so that the
         next worker that asks evaluates them instead of waiting for them to go stale."""
-        conditions = [
-            _proposals.c.run_id == run_id,
-            _proposals.c.worker == worker,
-            _proposals.c.state == "pending",
-        ]
+        conditions = _pending(run_id, _proposals.c.worker == worker)
         if numbers is not None:
             conditions.append(_proposals.c.number.in_(list(numbers)))
         with self._transaction() as connection:
@@ -446,6 +429,11 @@ class BudgetReached(LsboError):
 
 class _IntegrityStorageError(StorageError):
     """A unique constraint said no: the caller decides what that means."""
+
+
+def _pending(run_id: int, *more: Any) -> list[Any]:
+    """Conditions selecting the pending proposals of a run that also meet ``more``."""
+    return [_proposals.c.run_id == run_id, _proposals.c.state == "pending", *more]
 
 
 def _run_info(row: Any) -> RunInfo:
