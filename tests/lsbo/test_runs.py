@@ -338,3 +338,16 @@ def test_a_batch_objective_returning_a_wrong_length_list_loses_nothing(
     assert len(stored.history) == 6 and stored.n_pending == 2  # released, not lost
     result = make(strings, string_vae, path, objective=Batch(99), options=batched).run(12)
     assert len(result.history) == 12 and len({r.design for r in result.history}) == 12
+
+
+def test_processes_sharing_a_run_add_up_their_stats(tmp_path, strings, string_vae):
+    path = tmp_path / "runs.db"
+    first, second = make(strings, string_vae, path), make(strings, string_vae, path)
+    first.run(8)
+    second.run(12)  # started before `first` ran: its own counters know nothing of it
+    stored = lsbo.load_run(path, "run", with_model=False).stats
+    assert first.stats.n_decoded > 0 and second.stats.n_decoded > 0
+    assert stored.n_decoded == first.stats.n_decoded + second.stats.n_decoded
+    assert stored.surrogate_seconds == pytest.approx(
+        first.stats.surrogate_seconds + second.stats.surrogate_seconds
+    )
