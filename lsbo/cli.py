@@ -22,6 +22,7 @@ from lsbo.exceptions import LsboError, RunExistsError
 
 if TYPE_CHECKING:
     from lsbo.loop import OptimizationResult, Optimizer
+    from lsbo.objective import Objective
     from lsbo.storage import RDBStorage
 
 app = typer.Typer(
@@ -262,7 +263,7 @@ def run(
             result = _continue(optimizer, budget, storage, executor, n_workers)
         except KeyboardInterrupt:
             _interrupted(ctx, store, storage, name, {"budget": budget})
-    _print_result(result, data.scores, storage)
+    _print_result(result, data.scores, storage, optimizer.objective)
 
 
 @app.command()
@@ -324,7 +325,7 @@ def worker(
             result = _continue(optimizer, total, storage, executor, n_workers)
         except KeyboardInterrupt:
             _interrupted(ctx, store, storage, name, {})
-    _print_result(result, data.scores, storage)
+    _print_result(result, data.scores, storage, optimizer.objective)
 
 
 def _run_model(
@@ -515,7 +516,10 @@ def _run_with_progress(
 
 
 def _print_result(
-    result: OptimizationResult, given: list[float | None] | None, storage: str
+    result: OptimizationResult,
+    given: list[float | None] | None,
+    storage: str,
+    objective: Objective,
 ) -> None:
     stats = result.stats
     known = [v for v in (given or []) if v is not None]
@@ -551,7 +555,7 @@ def _print_result(
     if result.best_record is None:
         console.print("[bold red]no evaluation completed[/]")
         raise typer.Exit(1)
-    _say(f"[bold]best design:[/] {escape(str(result.best_design))}")
+    _say(f"[bold]best design:[/] {escape(objective.describe(result.best_design))}")
     console.print(f"[bold]best value:[/]  {result.best_value:.6g}")
 
 

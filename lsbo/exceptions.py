@@ -19,6 +19,11 @@ class ObjectiveError(LsboError):
     """The objective is not usable (not callable, returns the wrong number of values)."""
 
 
+class MissingDependencyError(LsboError, ImportError):
+    """A feature needs an optional dependency that is not installed (the message names
+    the extra to install)."""
+
+
 class ModelFileError(LsboError):
     """A saved model file is missing, corrupt, or from an incompatible version."""
 

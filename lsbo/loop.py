@@ -677,8 +677,17 @@ class Optimizer:
         assert number is not None  # invalid rows have no design key to conflict on
         self._done.add(number)
         self.invalid.append(
-            Record(number, design, None, "invalid", "the decoded design is not valid",
-                   self._iteration, source, point.detach().to("cpu", self.options.dtype), 0.0)
+            Record(
+                number,
+                design,
+                None,
+                "invalid",
+                "the decoded design is not valid",
+                self._iteration,
+                source,
+                point.detach().to("cpu", self.options.dtype),
+                0.0,
+            )
         )
 
     def _make_proposal(self, design: Any, point: Tensor | None, source: Source) -> Proposal | None:

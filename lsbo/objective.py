@@ -44,13 +44,15 @@ class Objective:
     checks it before calling the objective).
 
     Class attributes give the metadata that the CLI and the optimizer read:
-    ``name``, ``maximize``, ``description``, ``optimum`` (best known value or
-    ``None``), ``reference`` (paper that defined the task) and ``batch_size`` (how many
-    designs one ``_evaluate`` call receives at most; ``None`` means all at once).
+    ``name``, ``maximize``, ``design_type`` (what a design is, e.g. ``"string"``),
+    ``description``, ``optimum`` (best known value or ``None``), ``reference`` (paper
+    that defined the task) and ``batch_size`` (how many designs one ``_evaluate`` call
+    receives at most; ``None`` means all at once).
     """
 
     name: ClassVar[str] = "objective"
     maximize: ClassVar[bool] = True
+    design_type: ClassVar[str] = ""
     description: ClassVar[str] = ""
     optimum: ClassVar[float | None] = None
     reference: ClassVar[str] = ""
@@ -63,6 +65,13 @@ class Objective:
     def is_valid(self, design: Any) -> bool:
         """Whether a design may be sent to the objective (default: every design)."""
         return True
+
+    def describe(self, design: Any) -> str:
+        """A short text that shows a design to a person (default: ``str(design)``).
+
+        Molecule objectives, for example, show the canonical SMILES next to the SELFIES.
+        """
+        return str(design)
 
     @property
     def n_evaluated(self) -> int:

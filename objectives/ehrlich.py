@@ -105,6 +105,7 @@ class Ehrlich(Objective):
 
     name: ClassVar[str] = "ehrlich"
     maximize: ClassVar[bool] = True
+    design_type: ClassVar[str] = "token sequence (string of length L over v states)"
     description: ClassVar[str] = "Ehrlich holo function"
     optimum: ClassVar[float | None] = 1.0
     reference: ClassVar[str] = (
@@ -281,7 +282,6 @@ def _spacing(k: int, span: int, rng: np.random.Generator) -> np.ndarray:
     """``k`` increasing offsets starting at 0, all below ``span``."""
     rest = np.sort(rng.choice(np.arange(1, span), size=k - 1, replace=False))
     return np.concatenate([[0], rest]).astype(np.int64)
-
 
 
 # ------------------------------------------------------------------ task for the CLI

@@ -344,7 +344,6 @@ def _count_expressions(max_rules: int) -> int:
     return sum(s_counts)
 
 
-
 def generate_expressions(n: int, seed: int = 0, max_rules: int = 15) -> list[str]:
     """Random distinct expressions from the grammar.
 
@@ -484,6 +483,7 @@ class ExpressionObjective(Objective):
 
     name: ClassVar[str] = "expression"
     maximize: ClassVar[bool] = False
+    design_type: ClassVar[str] = "string (arithmetic expression)"
     description: ClassVar[str] = (
         "Arithmetic expression fitting 1/3+x+sin(x*x) on [-10, 10]; min(7, log(1 + MSE)), minimized"
     )

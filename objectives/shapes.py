@@ -120,7 +120,6 @@ def dataset(n: int | None = None, seed: int = 0) -> Dataset:
     )
 
 
-
 def _problem(design: Any) -> str | None:
     """Why a design is not a valid 64x64 image in [0, 1], or ``None`` if it is one."""
     try:
@@ -146,6 +145,7 @@ class ShapesArea(Objective):
 
     name: ClassVar[str] = "shapes"
     maximize: ClassVar[bool] = True
+    design_type: ClassVar[str] = "image (64x64 binary)"
     description: ClassVar[str] = (
         "Shaded area (pixels > 0.5) of a 64x64 binary image, maximized; "
         "trained on single squares of area <= 400"

@@ -225,9 +225,7 @@ class RDBStorage:
     def delete_run(self, name: str) -> None:
         """Delete a run with its proposals and checkpoints."""
         with self._transaction() as connection:
-            run_id = connection.execute(
-                sa.select(_runs.c.id).where(_runs.c.name == name)
-            ).scalar()
+            run_id = connection.execute(sa.select(_runs.c.id).where(_runs.c.name == name)).scalar()
             if run_id is None:
                 raise RunExistsError(f"no run named {name!r} in {self._where}")
             for table in (_proposals, _checkpoints):
