@@ -33,6 +33,7 @@ _LAZY = {
     "load_model": "lsbo.models",
     "TokenCodec": "lsbo.representations",
     "ImageCodec": "lsbo.representations",
+    "SelfiesCodec": "lsbo.representations",
     "Codec": "lsbo.representations",
 }
 
@@ -52,6 +53,7 @@ __all__ = [
     "Proposal",
     "RDBStorage",
     "Record",
+    "SelfiesCodec",
     "SequenceVAE",
     "TokenCodec",
     "TrainingOptions",
@@ -75,7 +77,7 @@ if TYPE_CHECKING:
         load_model,
         train_vae,
     )
-    from lsbo.representations import Codec, ImageCodec, TokenCodec
+    from lsbo.representations import Codec, ImageCodec, SelfiesCodec, TokenCodec
     from lsbo.storage import RDBStorage, get_storage
 
 

@@ -8,9 +8,10 @@ from typing import Any
 from lsbo.exceptions import InvalidDesignsError
 from lsbo.representations.base import Codec
 from lsbo.representations.images import ImageCodec
+from lsbo.representations.molecules import SelfiesCodec
 from lsbo.representations.tokens import PAD, TokenCodec
 
-__all__ = ["PAD", "Codec", "ImageCodec", "TokenCodec", "codec_for"]
+__all__ = ["PAD", "Codec", "ImageCodec", "SelfiesCodec", "TokenCodec", "codec_for"]
 
 
 def codec_for(designs: Sequence[Any]) -> Codec:
