@@ -33,6 +33,9 @@ BUILTIN: dict[str, str] = {
     "expression": "objectives.expression",
     "ehrlich": "objectives.ehrlich",
     "shapes": "objectives.shapes",
+    "qed": "objectives.qed",
+    "penalized-logp": "objectives.penalized_logp",
+    "rediscovery-celecoxib": "objectives.rediscovery_celecoxib",
 }
 CONTRACT = ("OBJECTIVE", "dataset", "make_codec", "default_options")
 
