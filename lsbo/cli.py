@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import time
 import warnings
@@ -90,14 +89,6 @@ MaxFailures = Annotated[
 ]
 
 
-def default_cache_dir() -> Path:
-    """``$LSBO_CACHE_DIR``, else ``$XDG_CACHE_HOME/lsbo``, else ``~/.cache/lsbo``."""
-    if os.environ.get("LSBO_CACHE_DIR"):
-        return Path(os.environ["LSBO_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "lsbo"
-
-
 def main(args: Sequence[str] | None = None) -> None:
     """Entry point of the console script: user errors print one line, not a traceback.
 
@@ -168,6 +159,12 @@ def _task_model(
     how = "loaded the cached VAE" if hit else "trained the VAE"
     console.print(f"{how} in {time.perf_counter() - start:.1f} s")
     return model
+
+
+def _default_cache_dir() -> Path:
+    from lsbo.models.cache import default_cache_dir
+
+    return default_cache_dir()
 
 
 def _label(spec: str) -> str:
@@ -244,7 +241,7 @@ def run(
     extra = _operational(timeout, max_failures)
     options = _task_options(task, epochs, latent_dim, batch_size=batch_size, **extra)
     store = _open_storage(storage)
-    cache = None if no_cache else cache_dir or default_cache_dir()
+    cache = None if no_cache else cache_dir or _default_cache_dir()
     metadata = {
         "objective_spec": _stored_spec(objective, task),
         "epochs": epochs,

@@ -1,6 +1,6 @@
 """VAEs over designs and the one loop that trains them."""
 
-from lsbo.models.cache import cached_vae, fingerprint
+from lsbo.models.cache import cached_vae, default_cache_dir, fingerprint
 from lsbo.models.training import (
     TrainingOptions,
     TrainingReport,
@@ -18,6 +18,7 @@ __all__ = [
     "TrainingReport",
     "build_vae",
     "cached_vae",
+    "default_cache_dir",
     "fingerprint",
     "fit_new_vae",
     "load_model",

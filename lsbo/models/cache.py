@@ -20,6 +20,15 @@ from lsbo.models.vae import FILE_VERSION, VAE, load_model
 from lsbo.representations import Codec
 
 
+def default_cache_dir() -> Path:
+    """Where lsbo caches trained VAEs and generated data: ``$LSBO_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/lsbo``, else ``~/.cache/lsbo``."""
+    if os.environ.get("LSBO_CACHE_DIR"):
+        return Path(os.environ["LSBO_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "lsbo"
+
+
 def fingerprint(
     designs: Sequence[Any],
     codec: Codec,
@@ -74,7 +83,8 @@ def cached_vae(
         directory: Folder of the cache (created if missing).
         designs, codec, latent_dim, options, seed, device: As in
             :func:`lsbo.models.fit_new_vae`.
-        prefix: Start of the file name, e.g. the objective's name.
+        prefix: Start of the file name, e.g. the objective's name. A model cached
+            under another prefix with the same data and settings is used as well.
 
     Returns:
         ``(model, from_cache)``.
@@ -82,11 +92,15 @@ def cached_vae(
     options = options or TrainingOptions()
     key = fingerprint(designs, codec, latent_dim, options, seed)
     path = Path(directory) / f"{prefix}-{key[:20]}.pt"
-    if path.is_file():
-        try:
-            return load_model(path).to(device), True
-        except ModelFileError as exc:
-            warnings.warn(f"ignoring the cached model: {exc}", stacklevel=2)
+    # the same data and settings under another prefix (e.g. the three molecule tasks,
+    # which share their molecules) is the same model
+    twins = sorted(Path(directory).glob(f"*-{key[:20]}.pt")) if Path(directory).is_dir() else []
+    for candidate in [path] + [twin for twin in twins if twin != path]:
+        if candidate.is_file():
+            try:
+                return load_model(candidate).to(device), True
+            except ModelFileError as exc:
+                warnings.warn(f"ignoring the cached model: {exc}", stacklevel=2)
     model, report = fit_new_vae(designs, codec, latent_dim, options, seed, device)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.tmp")

@@ -30,6 +30,9 @@ class TrainingOptions:
         patience: Epochs without validation improvement before stopping.
         max_designs: Train on a seeded random subset of at most this many designs
             (``None``: all of them).
+        architecture: Arguments of the built-in VAE that :func:`fit_new_vae` builds
+            (see :class:`lsbo.SequenceVAE` and :class:`lsbo.ImageVAE`), e.g.
+            ``{"decoder": "autoregressive", "hidden_dim": 256}``; empty for the defaults.
     """
 
     epochs: int = 20
@@ -39,6 +42,7 @@ class TrainingOptions:
     validation_fraction: float = 0.1
     patience: int = 3
     max_designs: int | None = None
+    architecture: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
@@ -130,9 +134,10 @@ def fit_new_vae(
         device: Where to train.
     """
     codec = codec or codec_for(designs)
+    options = options or TrainingOptions()
     with torch.random.fork_rng():
         torch.manual_seed(seed)  # weight initialisation uses the global generator
-        model = build_vae(codec, latent_dim).to(device)
+        model = build_vae(codec, latent_dim, **options.architecture).to(device)
     report = train_vae(model, designs, options=options, seed=seed)
     return model, report
 

@@ -16,6 +16,16 @@ def test_second_call_loads_the_same_model(strings, tmp_path):
     assert torch.equal(first.encode(strings[:5])[0], second.encode(strings[:5])[0])
 
 
+def test_a_model_cached_under_another_prefix_is_shared(strings, tmp_path):
+    codec = TokenCodec.from_designs(strings)
+    first, _ = cached_vae(tmp_path, strings, codec, 2, OPTIONS, seed=0, prefix="qed")
+    second, hit = cached_vae(tmp_path, strings, codec, 2, OPTIONS, seed=0, prefix="penalized-logp")
+    assert hit and len(list(tmp_path.iterdir())) == 1
+    assert torch.equal(first.encode(strings[:5])[0], second.encode(strings[:5])[0])
+    _, hit = cached_vae(tmp_path, strings, codec, 2, OPTIONS, seed=1, prefix="penalized-logp")
+    assert not hit  # other settings: trained anew
+
+
 def test_key_changes_with_data_settings_and_seed(strings):
     codec = TokenCodec.from_designs(strings)
     base = fingerprint(strings, codec, 2, OPTIONS, 0)
@@ -24,6 +34,8 @@ def test_key_changes_with_data_settings_and_seed(strings):
     assert fingerprint(strings, codec, 3, OPTIONS, 0) != base
     assert fingerprint(strings, codec, 2, TrainingOptions(epochs=2), 0) != base
     assert fingerprint(strings, codec, 2, OPTIONS, 1) != base
+    autoregressive = TrainingOptions(epochs=1, architecture={"decoder": "autoregressive"})
+    assert fingerprint(strings, codec, 2, autoregressive, 0) != base
     other = TokenCodec.from_designs(strings, max_length=20)
     assert fingerprint(strings, other, 2, OPTIONS, 0) != base
 

@@ -76,3 +76,44 @@ def test_unsavable_tokenizer_is_a_clear_error(tmp_path):
 def test_bad_latent_dim():
     with pytest.raises(InvalidOptionError):
         build_vae(TokenCodec(["a"], max_length=2), latent_dim=0)
+
+
+def test_the_autoregressive_decoder_reads_the_previous_tokens(strings):
+    codec = TokenCodec.from_designs(strings)
+    model = build_vae(codec, latent_dim=3, decoder="autoregressive").eval()
+    x = codec.encode(strings[:4])
+    z = torch.randn(4, 3)
+    teacher = model.reconstruction_logits(z, x)
+    assert teacher.shape == (4, codec.max_length, codec.vocab_size)
+    # step t of teacher forcing depends on token t-1 of the target, not on token t
+    changed = x.clone()
+    changed[:, 2] = (changed[:, 2] + 1) % codec.vocab_size
+    again = model.reconstruction_logits(z, changed)
+    assert torch.allclose(again[:, :3], teacher[:, :3]) and not torch.allclose(
+        again[:, 3], teacher[:, 3]
+    )
+    # greedy decoding feeds back its own argmax: it equals teacher forcing on its output
+    greedy = model.decode_tensor(z)
+    assert torch.allclose(model.reconstruction_logits(z, greedy.argmax(-1)), greedy, atol=1e-5)
+
+
+def test_an_autoregressive_vae_learns_saves_and_loads(strings, tmp_path):
+    from lsbo.models import TrainingOptions, fit_new_vae, reconstruction_accuracy
+
+    options = TrainingOptions(epochs=15, architecture={"decoder": "autoregressive"})
+    model, _ = fit_new_vae(strings, latent_dim=8, options=options, seed=0)
+    assert model.config()["decoder"] == "autoregressive"
+    tokens, _ = reconstruction_accuracy(model, strings[:100])
+    assert tokens > 0.8
+    model.save(tmp_path / "ar.pt")
+    loaded = load_model(tmp_path / "ar.pt")
+    z = torch.randn(10, 8)
+    assert loaded.decode(z) == model.decode(z)
+
+
+def test_unknown_architecture_arguments_are_clear_errors():
+    codec = TokenCodec(["a"], max_length=2)
+    with pytest.raises(InvalidOptionError, match="decoder must be one of"):
+        build_vae(codec, latent_dim=2, decoder="transformer")
+    with pytest.raises(InvalidOptionError, match="SequenceVAE does not take"):
+        build_vae(codec, latent_dim=2, layers=3)
