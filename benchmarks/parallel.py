@@ -15,25 +15,21 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import platform
 import random
 import sys
 import textwrap
 import time
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-import torch
+from _results import RESULTS, machine, write_section  # benchmarks/ is on the path when run
 
 from lsbo import Optimizer, OptimizerOptions
 from lsbo.execution import DaemonThreadExecutor
 from lsbo.models import TrainingOptions, fit_new_vae
 
 HEADING = "## Parallel evaluation"
-RESULTS = Path(__file__).with_name("RESULTS.md")
 OPTIONS = OptimizerOptions(n_initial=5, num_restarts=4, raw_samples=64, mc_samples=64)
 SLEEP = 1.0  # seconds per design
 
@@ -123,21 +119,6 @@ def table(rows: list[Row], budget: int) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        cpuinfo = []
-    names = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
-    cpu = names[0] if names else platform.processor() or platform.machine()
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"{os.cpu_count()} CPU cores ({cpu}), Python "
-        f"{platform.python_version()}, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads); load average {load:.1f} at start"
-    )
-
-
 def section(rows: list[Row], args: argparse.Namespace, vae_seconds: float, host: str) -> str:
     command = " ".join(["python benchmarks/parallel.py", *sys.argv[1:]])
     setup = (
@@ -163,20 +144,6 @@ def section(rows: list[Row], args: argparse.Namespace, vae_seconds: float, host:
         )
         + "\n"
     )
-
-
-def write_section(text: str, path: Path = RESULTS) -> None:
-    """Put ``text`` in place of the section under HEADING, or append it."""
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    lines = old.splitlines(keepends=True)
-    starts = [i for i, line in enumerate(lines) if line.rstrip() == HEADING]
-    if not starts:
-        path.write_text(old.rstrip("\n") + "\n\n" + text)
-        return
-    begin = starts[0]
-    end = next((i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), None)
-    rest = "" if end is None else "\n" + "".join(lines[end:])
-    path.write_text("".join(lines[:begin]) + text + rest)
 
 
 def main() -> None:
@@ -205,7 +172,7 @@ def main() -> None:
     text = section(rows, args, vae_seconds, host)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(HEADING, text)
         print(f"written to {RESULTS}")
 
 

@@ -1,0 +1,41 @@
+"""Writing one section of benchmarks/RESULTS.md, keeping the others."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+import torch
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def write_section(heading: str, text: str, path: Path = RESULTS) -> None:
+    """Put ``text`` (which starts with ``heading``) in place of that section, or append it."""
+    old = path.read_text() if path.exists() else "# Benchmark results\n"
+    lines = old.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.rstrip() == heading]
+    if not starts:
+        path.write_text(old.rstrip("\n") + "\n\n" + text)
+        return
+    begin = starts[0]
+    end = next((i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), None)
+    rest = "" if end is None else "\n" + "".join(lines[end:])
+    path.write_text("".join(lines[:begin]) + text + rest)
+
+
+def machine() -> str:
+    """CPU, Python, torch and load average, for the setup line of a table."""
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        cpuinfo = []
+    names = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
+    cpu = names[0] if names else platform.processor() or platform.machine()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{os.cpu_count()} CPU cores ({cpu}), Python "
+        f"{platform.python_version()}, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads); load average {load:.1f} at start"
+    )
