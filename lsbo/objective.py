@@ -67,10 +67,18 @@ class Objective:
         return True
 
     def describe(self, design: Any) -> str:
-        """A short text that shows a design to a person (default: ``str(design)``).
+        """A short text that shows a design to a person.
 
+        The default is ``str(design)``, and for arrays their shape and value range.
         Molecule objectives, for example, show the canonical SMILES next to the SELFIES.
         """
+        shape = getattr(design, "shape", None)
+        if shape is not None and len(shape) > 0:
+            try:
+                low, high = float(design.min()), float(design.max())
+            except (TypeError, ValueError):
+                return f"array of shape {tuple(shape)}"
+            return f"array of shape {tuple(shape)}, values {low:.3g} to {high:.3g}"
         return str(design)
 
     @property

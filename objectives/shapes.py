@@ -44,7 +44,7 @@ from lsbo.loop import OptimizerOptions
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset, Objective
 from lsbo.representations import ImageCodec
-from objectives._checks import check_int
+from objectives._checks import check_int, image_problem
 
 __all__ = [
     "GRID",
@@ -122,17 +122,7 @@ def dataset(n: int | None = None, seed: int = 0) -> Dataset:
 
 def _problem(design: Any) -> str | None:
     """Why a design is not a valid 64x64 image in [0, 1], or ``None`` if it is one."""
-    try:
-        array = np.asarray(design, dtype=np.float64)
-    except (TypeError, ValueError):
-        return f"design is not a numeric array ({type(design).__name__})"
-    if array.shape != (GRID, GRID):
-        return f"design has shape {array.shape}, expected ({GRID}, {GRID})"
-    if not np.isfinite(array).all():
-        return "design has NaN or infinite pixel values"
-    if array.min() < 0.0 or array.max() > 1.0:
-        return "design has pixel values outside [0, 1]"
-    return None
+    return image_problem(design, (GRID, GRID))
 
 
 class ShapesArea(Objective):

@@ -91,3 +91,11 @@ def test_direction_conflict_with_an_objective_is_refused():
     with pytest.raises(ObjectiveError, match="maximized by definition"):
         as_objective(Lengths(), maximize=False)
     assert as_objective(Lengths(), maximize=True).maximize
+
+
+def test_designs_are_described_for_people():
+    objective = FunctionObjective(len)
+    assert objective.describe("abc") == "abc"
+    image = np.zeros((4, 5))
+    image[0, 0] = 1
+    assert objective.describe(image) == "array of shape (4, 5), values 0 to 1"
