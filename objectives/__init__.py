@@ -33,6 +33,7 @@ BUILTIN: dict[str, str] = {
     "expression": "objectives.expression",
     "ehrlich": "objectives.ehrlich",
     "shapes": "objectives.shapes",
+    "glyphs": "objectives.glyphs",
     "qed": "objectives.qed",
     "penalized-logp": "objectives.penalized_logp",
     "rediscovery-celecoxib": "objectives.rediscovery_celecoxib",
