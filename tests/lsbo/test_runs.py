@@ -127,8 +127,9 @@ def test_failures_are_recorded_and_the_gp_sees_them_as_configured(tmp_path, stri
         result = optimizer.run(14)
         failed = [r for r in result.history if r.status == "failed"]
         assert failed and len(result.history) == 14
-        assert all("RuntimeError: simulator crashed" in r.message or "nan" in r.message
-                   for r in failed)
+        assert all(
+            "RuntimeError: simulator crashed" in r.message or "nan" in r.message for r in failed
+        )
         _, Y = optimizer._gp_data()
         n_complete = len(result.history) - len(failed)
         if expected is None:
@@ -218,13 +219,25 @@ def test_a_pending_proposal_of_a_dead_process_is_evaluated_again(tmp_path, strin
     make(strings, string_vae, path).run(6)
     storage = get_storage(path)
     run = storage.get_run("run")
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     latent = "[" + ", ".join(["0.0"] * 8) + "]"
     for key, design, attempts in [("k1", "dcba", 1), ("k2", "abba", 3)]:
-        storage.add_proposal(run.id, state="pending", design=f'"{design}"', design_key=key,
-                             latent=latent, iteration=99, source="bo", attempts=attempts,
-                             worker=f"{os.uname().nodename}:{dead}:cafe")
+        storage.add_proposal(
+            run.id,
+            state="pending",
+            design=f'"{design}"',
+            design_key=key,
+            latent=latent,
+            iteration=99,
+            source="bo",
+            attempts=attempts,
+            worker=f"{os.uname().nodename}:{dead}:cafe",
+        )
     result = make(strings, string_vae, path).run(8)
     by_design = {r.design: r for r in result.history}
     assert by_design["dcba"].status == "complete" and by_design["dcba"].value == 1.0
@@ -233,8 +246,17 @@ def test_a_pending_proposal_of_a_dead_process_is_evaluated_again(tmp_path, strin
 
 
 def _start_worker(path, budget, model_path, log, sleep):
-    command = [sys.executable, "-m", "tests.lsbo.run_worker", str(path), "run", str(budget),
-               str(model_path), str(log), str(sleep)]
+    command = [
+        sys.executable,
+        "-m",
+        "tests.lsbo.run_worker",
+        str(path),
+        "run",
+        str(budget),
+        str(model_path),
+        str(log),
+        str(sleep),
+    ]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
