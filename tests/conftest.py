@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from lsbo.models import TrainingOptions, fit_new_vae
 from tests.postgres import postgres_url  # noqa: F401  (a fixture for every test module)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Keep trained VAEs and rendered glyphs out of the user's cache folder; the
+    variable also reaches the subprocesses tests start."""
+    previous = os.environ.get("LSBO_CACHE_DIR")
+    os.environ["LSBO_CACHE_DIR"] = str(tmp_path_factory.mktemp("lsbo-cache"))
+    yield
+    if previous is None:
+        del os.environ["LSBO_CACHE_DIR"]
+    else:
+        os.environ["LSBO_CACHE_DIR"] = previous
 
 
 def toy_strings(n: int = 1500, seed: int = 0) -> list[str]:

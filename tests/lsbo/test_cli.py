@@ -102,10 +102,51 @@ def test_help_lists_the_commands():
         assert command in result.output
 
 
-def test_objectives_lists_expression():
-    result = runner.invoke(app, ["objectives"])
+def test_objectives_lists_every_builtin():
+    result = runner.invoke(app, ["objectives"], terminal_width=200)
     assert result.exit_code == 0
-    assert "expression" in result.output and "minimize" in result.output
+    assert "minimize" in result.output and "configurations" in result.output
+    for name in (
+        "expression",
+        "shapes",
+        "glyphs",
+        "qed",
+        "penalized-logp",
+        "rediscovery-celecoxib",
+        "ehrlich",
+    ):
+        assert name in result.output
+
+
+MOLECULE_TASK = """
+from objectives import qed
+from lsbo import OptimizerOptions, TrainingOptions
+
+OBJECTIVE = qed.OBJECTIVE
+make_codec = qed.make_codec
+
+
+def dataset(n=None, seed=0):
+    return qed.dataset(n=2000, seed=seed)
+
+
+def default_options():
+    vae = TrainingOptions(epochs=2)
+    return OptimizerOptions(latent_dim=8, n_initial=3, num_restarts=2, raw_samples=32, vae=vae)
+"""
+
+
+def test_a_molecule_run_shows_its_best_design_as_smiles(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LSBO_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "small_qed.py").write_text(MOLECULE_TASK)
+    code, out = lsbo_main(capsys, "run", "small_qed.py", "--budget", 4, "--storage", "memory")
+    assert code == 0, out
+    line = next(line for line in out.splitlines() if "best design:" in line)
+    smiles, selfies = line.split("best design:")[1].split(" (SELFIES ")
+    from lsbo.representations.molecules import selfies_to_smiles
+
+    assert selfies_to_smiles(selfies.rstrip(")")) == smiles.strip()
 
 
 @pytest.mark.slow
