@@ -67,6 +67,9 @@ _OPERATIONAL = (
 )
 # a pending proposal whose worker died this many times is recorded as failed
 _MAX_ATTEMPTS = 3
+# when the latent box decodes only to seen or invalid designs, the fallback samples the
+# prior at this scale, outside the box
+WIDE_PRIOR_SCALE = 3.0
 
 
 @dataclass(frozen=True)
@@ -611,6 +614,10 @@ class Optimizer:
     def _fallback(self, ranking: Callable[[Tensor], Tensor], n: int) -> list[Proposal]:
         """Sample near the best points and from the prior; keep the best new designs.
 
+        Samples are clipped to the latent box; only when none of them decodes to a new
+        valid design are wider prior samples (``WIDE_PRIOR_SCALE`` standard deviations,
+        not clipped) tried, then unscored training designs, before giving up.
+
         Args:
             ranking: Acquisition value of each of ``m x d`` points (larger is better).
             n: Number of proposals wanted.
@@ -622,12 +629,9 @@ class Optimizer:
         noise = torch.randn(1024, X.shape[-1], generator=generator, dtype=X.dtype)
         local = centers[torch.arange(512) % len(centers)] + noise[:512] * width
         z = torch.cat([local, noise[512:]])  # and prior samples
-        z = torch.max(torch.min(z, self.bounds[1]), self.bounds[0])
-        usable: dict[str, tuple[Tensor, Any]] = {}  # one point per distinct design
-        for point, design in zip(z, self.model.decode(z), strict=True):
-            key = self._digest(design)
-            if key not in usable and self._is_new_and_valid(design, count=False):
-                usable[key] = (point, design)
+        usable = self._usable(torch.max(torch.min(z, self.bounds[1]), self.bounds[0]))
+        if not usable:  # the box decodes only to seen or invalid designs: look further out
+            usable = self._usable(noise * WIDE_PRIOR_SCALE)
         proposals: list[Proposal] = []
         if usable:
             points = torch.stack([point for point, _ in usable.values()])
@@ -647,6 +651,15 @@ class Optimizer:
                 "the search space may be exhausted or the VAE decodes few valid designs"
             )
         return proposals
+
+    def _usable(self, z: Tensor) -> dict[str, tuple[Tensor, Any]]:
+        """The new valid designs that points decode to, one point per distinct design."""
+        usable: dict[str, tuple[Tensor, Any]] = {}
+        for point, design in zip(z, self.model.decode(z), strict=True):
+            key = self._digest(design)
+            if key not in usable and self._is_new_and_valid(design, count=False):
+                usable[key] = (point, design)
+        return usable
 
     def _is_valid(self, design: Any) -> bool:
         return bool(self.model.codec.is_valid(design) and self.objective.is_valid(design))

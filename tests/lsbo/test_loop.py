@@ -216,3 +216,44 @@ def test_when_every_restart_decodes_invalid_the_fallback_still_proposes_valid_de
     assert len(result.history) == 10
     assert result.stats.n_fallback > 0
     assert {r.source for r in result.history} >= {"initial", "fallback"}
+
+
+def _decoding_only(model, inside, outside, bounds):
+    """A copy of ``model`` whose decoder gives ``inside(z)`` within ``bounds`` and
+    ``outside(z)`` beyond them (the encoder is unchanged)."""
+    import copy
+
+    fake = copy.deepcopy(model)
+
+    def decode(z, batch_size=1024):
+        beyond = ((z < bounds[0]) | (z > bounds[1])).any(-1)
+        return [outside(p) if far else inside(p) for p, far in zip(z, beyond.tolist(), strict=True)]
+
+    fake.decode = decode
+    return fake
+
+
+def test_when_the_box_decodes_only_seen_designs_the_fallback_looks_beyond_it(strings, string_vae):
+    options = OptimizerOptions(n_initial=1, num_restarts=2, raw_samples=16, max_reproposals=0)
+    scores = [count_a(s) for s in strings]  # every training design is scored: nothing new
+    optimizer = Optimizer(count_a, strings, scores=scores, model=string_vae, options=options)
+    seen = strings[0]
+
+    def new_design(z):  # three or more 'a's: never in the training strings
+        return "aaa" + "b" * (1 + int(abs(float(z.sum())) * 10) % 5)
+
+    optimizer.model = _decoding_only(string_vae, lambda z: seen, new_design, optimizer.bounds)
+    proposals = optimizer.ask(2)
+    assert {p.source for p in proposals} == {"fallback"}
+    assert all(p.design.startswith("aaa") for p in proposals)
+    assert len({p.design for p in proposals}) == 2
+
+
+def test_a_search_space_with_nothing_new_left_is_a_clear_error(strings, string_vae):
+    options = OptimizerOptions(n_initial=1, num_restarts=2, raw_samples=16, max_reproposals=0)
+    scores = [count_a(s) for s in strings]
+    optimizer = Optimizer(count_a, strings, scores=scores, model=string_vae, options=options)
+    seen = strings[0]
+    optimizer.model = _decoding_only(string_vae, lambda z: seen, lambda z: seen, optimizer.bounds)
+    with pytest.raises(LsboError, match="no valid design that has not been evaluated"):
+        optimizer.ask(1)
