@@ -375,6 +375,10 @@ def test_worker_processes_share_a_run_without_evaluating_a_design_twice(tmp_path
 # -- Ctrl-C ---------------------------------------------------------------------------
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_cleanly_and_prints_the_command_that_resumes(tmp_path, monkeypatch, capsys):
     slow = write_task(tmp_path, sleep=0.3, name="slow")
     # a budget far beyond what runs before the interrupt: 30 x 0.3 s
@@ -386,6 +390,9 @@ def test_ctrl_c_stops_cleanly_and_prints_the_command_that_resumes(tmp_path, monk
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a test session started in the background (`cmd &`) ignores SIGINT, and so
+        # would this child: give it the default handler, as a terminal would
+        preexec_fn=_default_sigint,
     )
     try:
         done, deadline = 0, time.monotonic() + 180
