@@ -322,15 +322,12 @@ class Optimizer:
     # -- the run in storage -----------------------------------------------------------
 
     def _settings(self, given: list[float | None], metadata: dict[str, Any]) -> dict[str, Any]:
-        options = {
-            k: v for k, v in dataclasses.asdict(self.options).items() if k not in _OPERATIONAL
-        }
         settings = {
             "objective": self.objective.name,
             "maximize": self.maximize,
             "seed": self.seed,
             "strategy": "plain",
-            "options": options,
+            "options": _options_settings(self.options),
             "data": _data_fingerprint(self.designs, given),
             "metadata": metadata,
         }
@@ -343,7 +340,9 @@ class Optimizer:
         run = self.storage.get_run(self.name)
         if run is None:
             return self.storage.create_run(self.name, settings)
-        changes = _differences(run.settings, settings, skip=("metadata",))
+        # options added to lsbo after the run was stored count as their defaults
+        stored = _with_defaults(run.settings, {"options": _options_settings(OptimizerOptions())})
+        changes = _differences(stored, settings, skip=("metadata",))
         if changes and not resume:
             raise RunExistsError(
                 f"a run named {self.name!r} in {self.storage} was made with other settings "
@@ -1088,6 +1087,22 @@ def _data_fingerprint(designs: Sequence[Any], scores: Sequence[float | None]) ->
         digest.update(design_bytes(design))
         digest.update(repr(score).encode())
     return digest.hexdigest()[:16]
+
+
+def _options_settings(options: OptimizerOptions) -> dict[str, Any]:
+    """The options a run stores and compares on resume (JSON types)."""
+    kept = {k: v for k, v in dataclasses.asdict(options).items() if k not in _OPERATIONAL}
+    return dict(json.loads(json.dumps(kept, default=str)))
+
+
+def _with_defaults(stored: Any, defaults: Any) -> Any:
+    """``stored`` with the keys it lacks taken from ``defaults`` (recursively)."""
+    if not (isinstance(stored, dict) and isinstance(defaults, dict)):
+        return stored
+    merged = dict(stored)
+    for key, value in defaults.items():
+        merged[key] = _with_defaults(stored[key], value) if key in stored else value
+    return merged
 
 
 def _differences(old: Any, new: Any, skip: Sequence[str] = (), prefix: str = "") -> list[str]:

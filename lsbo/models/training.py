@@ -30,6 +30,12 @@ class TrainingOptions:
         patience: Epochs without validation improvement before stopping.
         max_designs: Train on a seeded random subset of at most this many designs
             (``None``: all of them).
+        weighting: How per-design weights act: ``"loss"`` weights each design's
+            -ELBO term (every design is seen every epoch), ``"sampling"`` draws each
+            epoch's designs with replacement in proportion to their weights, with an
+            unweighted loss (what the weighted-retraining paper does for its PyTorch
+            tasks: lower variance when a few designs carry most of the weight).
+            Validation always uses the weighted loss.
         architecture: Arguments of the built-in VAE that :func:`fit_new_vae` builds
             (see :class:`lsbo.SequenceVAE` and :class:`lsbo.ImageVAE`), e.g.
             ``{"decoder": "autoregressive", "hidden_dim": 256}``; empty for the defaults.
@@ -42,6 +48,7 @@ class TrainingOptions:
     validation_fraction: float = 0.1
     patience: int = 3
     max_designs: int | None = None
+    weighting: str = "loss"
     architecture: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -49,6 +56,10 @@ class TrainingOptions:
             raise InvalidOptionError("epochs, batch_size and patience must be >= 1")
         if not 0.0 <= self.validation_fraction < 1.0:
             raise InvalidOptionError("validation_fraction must be in [0, 1)")
+        if self.weighting not in ("loss", "sampling"):
+            raise InvalidOptionError(
+                f"weighting must be 'loss' or 'sampling', got {self.weighting!r}"
+            )
         if self.beta < 0 or self.learning_rate <= 0:
             raise InvalidOptionError("beta must be >= 0 and learning_rate > 0")
 
@@ -75,7 +86,8 @@ def train_vae(
 ) -> TrainingReport:
     """Train (or fine-tune) ``model`` in place on designs, minimizing the weighted -ELBO.
 
-    The loss of a batch is ``sum_i w_i (nll_i + beta * kl_i) / sum_i w_i``; the weights
+    The loss of a batch is ``sum_i w_i (nll_i + beta * kl_i) / sum_i w_i`` (or, with
+    ``options.weighting == "sampling"``, designs are drawn by weight); the weights
     let weighted retraining favour good designs. The parameters of the best
     validation epoch are kept.
 
@@ -96,8 +108,17 @@ def train_vae(
     best, best_state, start = float("inf"), copy.deepcopy(model.state_dict()), time.perf_counter()
     for epoch in range(options.epochs):
         model.train()
-        order = train_idx[torch.randperm(len(train_idx), generator=generator)]
-        report.train_loss.append(_epoch(model, x, w, order, options, generator, optimizer))
+        if options.weighting == "sampling":
+            probabilities = w[train_idx].cpu()
+            if probabilities.sum() <= 0:  # the weighted designs all went to validation
+                probabilities = torch.ones_like(probabilities)
+            draws = torch.multinomial(
+                probabilities, len(train_idx), replacement=True, generator=generator
+            )
+            order, epoch_w = train_idx[draws], torch.ones_like(w)
+        else:
+            order, epoch_w = train_idx[torch.randperm(len(train_idx), generator=generator)], w
+        report.train_loss.append(_epoch(model, x, epoch_w, order, options, generator, optimizer))
         val = _evaluate(model, x, w, val_idx, options, generator) if len(val_idx) else None
         if val is not None:
             report.validation_loss.append(val)

@@ -99,6 +99,19 @@ def test_same_name_with_other_settings_needs_resume(tmp_path, strings, string_va
     make(strings, string_vae, path, options=OptimizerOptions(**{**vars(other), "batch_size": 2}))
 
 
+def test_a_run_stored_before_an_option_existed_resumes(tmp_path, strings, string_vae):
+    path = tmp_path / "runs.db"
+    make(strings, string_vae, path).run(3)
+    store = get_storage(path)
+    run = store.get_run("run")
+    older = {**run.settings, "options": dict(run.settings["options"])}
+    older["options"]["vae"] = {
+        k: v for k, v in older["options"]["vae"].items() if k not in ("weighting", "architecture")
+    }
+    store.update_run(run.id, settings=older)  # as an lsbo without those options stored it
+    assert len(make(strings, string_vae, path).run(4).history) == 4
+
+
 def test_told_in_another_process_by_number(tmp_path, strings, string_vae):
     path = tmp_path / "runs.db"
     asked = make(strings, string_vae, path).ask(2)

@@ -45,6 +45,33 @@ def test_weights_focus_the_model_on_heavy_designs(strings):
     assert heavy > light + 0.1
 
 
+@pytest.mark.parametrize("weighting", ["loss", "sampling"])
+def test_how_weights_act_on_what_an_epoch_sees(strings, weighting):
+    designs = strings[:200]
+    weights = torch.zeros(len(designs))
+    weights[:5] = 1.0
+    codec = TokenCodec.from_designs(designs)
+    heavy = codec.encode(designs[:5])
+    model = build_vae(codec, latent_dim=2)
+    seen = []
+    loss_terms = model.loss_terms
+
+    def recording(x, generator=None):
+        seen.append(x.clone())
+        return loss_terms(x, generator)
+
+    model.loss_terms = recording
+    options = TrainingOptions(epochs=1, validation_fraction=0, weighting=weighting)
+    train_vae(model, designs, weights, options, seed=0)
+    rows = torch.cat(seen)
+    assert len(rows) == len(designs)  # an epoch has as many draws as designs
+    from_heavy = (rows[:, None, :] == heavy[None]).all(-1).any(-1)
+    if weighting == "sampling":  # only designs with weight are drawn
+        assert from_heavy.all()
+    else:  # every design is seen once; the weights act on the loss
+        assert int(from_heavy.sum()) == 5
+
+
 @pytest.mark.parametrize("weights", [[1.0, -1.0], [0.0, 0.0], [1.0], [float("nan"), 1.0]])
 def test_bad_weights(weights):
     model = build_vae(TokenCodec(["a"], max_length=2), latent_dim=2)
@@ -63,6 +90,8 @@ def test_bad_options():
         TrainingOptions(epochs=0)
     with pytest.raises(InvalidOptionError):
         TrainingOptions(validation_fraction=1.0)
+    with pytest.raises(InvalidOptionError, match="weighting"):
+        TrainingOptions(weighting="importance")
 
 
 def test_image_vae_reconstructs_squares(square_images):
