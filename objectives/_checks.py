@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
 from lsbo.exceptions import InvalidOptionError
+from lsbo.objective import Objective
 
 
 def check_int(value: Any, name: str, minimum: int, maximum: int | None = None) -> int:
@@ -33,3 +35,40 @@ def image_problem(design: Any, shape: tuple[int, int]) -> str | None:
     if array.min() < 0.0 or array.max() > 1.0:
         return "design has pixel values outside [0, 1]"
     return None
+
+
+class ImageObjective(Objective):
+    """An objective over images of one ``image_shape`` with values in [0, 1], scored as a
+    stack: subclasses implement :meth:`score_images`.
+
+    A design that is not such an image is not valid; if it is evaluated anyway, the
+    whole call fails with a message naming the first bad design and what is wrong.
+    """
+
+    image_shape: ClassVar[tuple[int, int]]
+
+    def score_images(self, stack: np.ndarray) -> np.ndarray:
+        """Scores of an ``n x H x W`` float64 stack of valid images."""
+        raise NotImplementedError
+
+    def _evaluate(self, designs: Sequence[Any]) -> list[float]:
+        """Score every image at once.
+
+        Raises:
+            ValueError: A design is not a valid image (the template turns it into a
+                failed evaluation with this message).
+        """
+        height, width = self.image_shape
+        for row, design in enumerate(designs):
+            problem = image_problem(design, self.image_shape)
+            if problem is not None:
+                raise ValueError(
+                    f"{problem} (design {row}); {self.name} scores {height}x{width} images "
+                    "in [0, 1]"
+                )
+        stack = np.stack([np.asarray(d, dtype=np.float64) for d in designs])
+        return [float(v) for v in self.score_images(stack)]
+
+    def is_valid(self, design: Any) -> bool:
+        """Whether the design is an ``image_shape`` array of finite values in [0, 1]."""
+        return image_problem(design, self.image_shape) is None

@@ -82,9 +82,9 @@ import numpy as np
 from lsbo.exceptions import InvalidOptionError
 from lsbo.loop import OptimizerOptions
 from lsbo.models import TrainingOptions, default_cache_dir
-from lsbo.objective import Dataset, Objective
+from lsbo.objective import Dataset
 from lsbo.representations import ImageCodec
-from objectives._checks import check_int, image_problem
+from objectives._checks import ImageObjective, check_int
 
 __all__ = [
     "CHARACTERS",
@@ -367,12 +367,7 @@ def _similarity(images: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------ objective
 
 
-def _problem(design: Any) -> str | None:
-    """Why a design is not a valid 32x32 image in [0, 1], or ``None`` if it is one."""
-    return image_problem(design, (SIZE, SIZE))
-
-
-class GlyphSimilarity(Objective):
+class GlyphSimilarity(ImageObjective):
     """Minus the mean squared pixel error to "A" in a held-out face; maximized, optimum 0.
 
     A design that is not a ``(32, 32)`` array of finite values in ``[0, 1]`` is not
@@ -394,23 +389,11 @@ class GlyphSimilarity(Objective):
         "with matplotlib"
     )
     batch_size: ClassVar[int | None] = None
+    image_shape: ClassVar[tuple[int, int]] = (SIZE, SIZE)
 
-    def _evaluate(self, designs: Sequence[Any]) -> list[float]:
-        """Score every image at once.
-
-        Raises:
-            ValueError: A design is not a valid image (the template turns it into a
-                failed evaluation with this message).
-        """
-        for row, design in enumerate(designs):
-            problem = _problem(design)
-            if problem is not None:
-                raise ValueError(f"{problem} (design {row}); glyphs scores 32x32 images in [0, 1]")
-        return _similarity(np.stack([np.asarray(d, dtype=np.float64) for d in designs])).tolist()
-
-    def is_valid(self, design: Any) -> bool:
-        """Whether the design is a ``(32, 32)`` array of finite values in ``[0, 1]``."""
-        return _problem(design) is None
+    def score_images(self, stack: np.ndarray) -> np.ndarray:
+        """Minus the mean squared pixel error of every image to the target."""
+        return _similarity(stack)
 
 
 # ------------------------------------------------------------------ task for the CLI

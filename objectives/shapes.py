@@ -42,9 +42,9 @@ import numpy as np
 
 from lsbo.loop import OptimizerOptions
 from lsbo.models import TrainingOptions
-from lsbo.objective import Dataset, Objective
+from lsbo.objective import Dataset
 from lsbo.representations import ImageCodec
-from objectives._checks import check_int, image_problem
+from objectives._checks import ImageObjective, check_int
 
 __all__ = [
     "GRID",
@@ -120,12 +120,7 @@ def dataset(n: int | None = None, seed: int = 0) -> Dataset:
     )
 
 
-def _problem(design: Any) -> str | None:
-    """Why a design is not a valid 64x64 image in [0, 1], or ``None`` if it is one."""
-    return image_problem(design, (GRID, GRID))
-
-
-class ShapesArea(Objective):
+class ShapesArea(ImageObjective):
     """Shaded area (pixels > 0.5) of a 64x64 image, maximized; the all-ones image scores 4096.
 
     A design that is not a ``(64, 64)`` array of finite values in ``[0, 1]`` is not
@@ -147,24 +142,11 @@ class ShapesArea(Objective):
         "(arXiv:2006.09191)"
     )
     batch_size: ClassVar[int | None] = None
+    image_shape: ClassVar[tuple[int, int]] = (GRID, GRID)
 
-    def _evaluate(self, designs: Sequence[Any]) -> list[float]:
-        """Count the pixels above 0.5 of every image at once.
-
-        Raises:
-            ValueError: A design is not a valid image (the template turns it into a
-                failed evaluation with this message).
-        """
-        for row, design in enumerate(designs):
-            problem = _problem(design)
-            if problem is not None:
-                raise ValueError(f"{problem} (design {row}); shapes scores 64x64 images in [0, 1]")
-        stack = np.stack([np.asarray(d, dtype=np.float64) for d in designs])
-        return (stack > 0.5).sum(axis=(1, 2)).astype(float).tolist()
-
-    def is_valid(self, design: Any) -> bool:
-        """Whether the design is a ``(64, 64)`` array of finite values in ``[0, 1]``."""
-        return _problem(design) is None
+    def score_images(self, stack: np.ndarray) -> np.ndarray:
+        """Count the pixels above 0.5 of every image."""
+        return (stack > 0.5).sum(axis=(1, 2)).astype(float)
 
 
 # ------------------------------------------------------------------ task for the CLI
