@@ -35,9 +35,16 @@ _LAZY = {
     "ImageCodec": "lsbo.representations",
     "SelfiesCodec": "lsbo.representations",
     "Codec": "lsbo.representations",
+    "STRATEGIES": "lsbo.strategies",
+    "Strategy": "lsbo.strategies",
+    "Plain": "lsbo.strategies",
+    "RandomSearch": "lsbo.strategies",
+    "TrustRegion": "lsbo.strategies",
+    "WeightedRetraining": "lsbo.strategies",
 }
 
 __all__ = [
+    "STRATEGIES",
     "VAE",
     "Codec",
     "Dataset",
@@ -50,13 +57,18 @@ __all__ = [
     "OptimizationResult",
     "Optimizer",
     "OptimizerOptions",
+    "Plain",
     "Proposal",
     "RDBStorage",
+    "RandomSearch",
     "Record",
     "SelfiesCodec",
     "SequenceVAE",
+    "Strategy",
     "TokenCodec",
     "TrainingOptions",
+    "TrustRegion",
+    "WeightedRetraining",
     "build_vae",
     "get_storage",
     "load_model",
@@ -79,6 +91,14 @@ if TYPE_CHECKING:
     )
     from lsbo.representations import Codec, ImageCodec, SelfiesCodec, TokenCodec
     from lsbo.storage import RDBStorage, get_storage
+    from lsbo.strategies import (
+        STRATEGIES,
+        Plain,
+        RandomSearch,
+        Strategy,
+        TrustRegion,
+        WeightedRetraining,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -19,6 +19,7 @@ from lsbo.models import VAE, load_model
 from lsbo.objective import Objective
 from lsbo.representations import Codec
 from lsbo.storage import RDBStorage, get_storage
+from lsbo.strategies import Strategy
 
 
 def optimize(
@@ -38,6 +39,7 @@ def optimize(
     resume: bool = False,
     executor: Any = None,
     n_workers: int | None = None,
+    strategy: str | Strategy | None = None,
 ) -> OptimizationResult:
     """Optimize a black-box function over designs like ``designs``.
 
@@ -68,6 +70,9 @@ def optimize(
         executor: Evaluate on a ``concurrent.futures.Executor`` or a
             ``dask.distributed.Client``, several designs at once.
         n_workers: Evaluations in flight at once (default: the executor's workers).
+        strategy: ``"plain"`` (default), ``"weighted-retraining"``, ``"trust-region"``,
+            ``"trust-region+weighted-retraining"``, ``"random"``, or a
+            :class:`lsbo.Strategy` with its own settings (see :mod:`lsbo.strategies`).
 
     Returns:
         The history of evaluations with ``best_design`` and ``best_value``.
@@ -88,6 +93,7 @@ def optimize(
         storage=storage,
         name=name,
         resume=resume,
+        strategy=strategy,
     )
     return optimizer.run(budget, callbacks=callbacks, executor=executor, n_workers=n_workers)
 

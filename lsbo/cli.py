@@ -129,6 +129,16 @@ def _task_options(task: Any, epochs: int | None, latent_dim: int | None, **searc
     return replace(options, **search)
 
 
+def _task_strategy(task: ModuleType, name: str) -> Any:
+    """The strategy a name stands for, with the task's own settings where it has some
+    (an objective module may define ``default_strategy(name)``)."""
+    from lsbo.strategies import get_strategy
+
+    get_strategy(name)  # an unknown name is an error whatever the task
+    tuned = getattr(task, "default_strategy", None)
+    return get_strategy(name) if tuned is None else tuned(name)
+
+
 def _operational(timeout: float | None, max_failures: int | None) -> dict[str, Any]:
     """Options that may change between sessions of a run (not compared on resume)."""
     if timeout is not None and not timeout > 0:
@@ -207,6 +217,13 @@ def run(
         ),
     ] = 100,
     seed: Seed = 0,
+    strategy: Annotated[
+        str,
+        typer.Option(
+            help="How to search: plain, weighted-retraining, trust-region, "
+            "trust-region+weighted-retraining or random (README: choosing a strategy).",
+        ),
+    ] = "plain",
     batch_size: Annotated[int, typer.Option(min=1, help="Proposals per step (q).")] = 1,
     model: Annotated[Path | None, typer.Option(help="A VAE saved by `lsbo train`.")] = None,
     epochs: Epochs = None,
@@ -237,7 +254,9 @@ def run(
     import objectives
 
     task = objectives.resolve(objective)
-    name = name or f"{_label(objective)}-seed{seed}"
+    search = _task_strategy(task, strategy)
+    label = _label(objective) if strategy == "plain" else f"{_label(objective)}-{strategy}"
+    name = name or f"{label}-seed{seed}"
     extra = _operational(timeout, max_failures)
     options = _task_options(task, epochs, latent_dim, batch_size=batch_size, **extra)
     store = _open_storage(storage)
@@ -253,7 +272,7 @@ def run(
             start = time.perf_counter()
             vae = _run_model(task, objective, data, options, seed, store, name, model, cache)
             optimizer = _optimizer(
-                task, data, options, seed, store, name, resume, metadata=metadata, model=vae
+                task, data, options, seed, store, name, resume, metadata, vae, search
             )
             if vae is not None:  # trained or loaded here, not by the optimizer
                 optimizer.stats.vae_seconds += time.perf_counter() - start
@@ -318,7 +337,12 @@ def worker(
     with _executor(workers, scheduler) as (executor, n_workers):
         try:
             data = task.dataset()
-            optimizer = _optimizer(task, data, options, seed, store, name, False, metadata)
+            from lsbo.strategies import strategy_from_settings
+
+            search = strategy_from_settings(stored.settings.get("strategy"))
+            optimizer = _optimizer(
+                task, data, options, seed, store, name, False, metadata, None, search
+            )
             result = _continue(optimizer, total, storage, executor, n_workers)
         except KeyboardInterrupt:
             _interrupted(ctx, store, storage, name, {})
@@ -374,6 +398,7 @@ def _optimizer(
     resume: bool,
     metadata: dict[str, Any],
     model: Any = None,
+    strategy: Any = None,
 ) -> Optimizer:
     """Open (or create) the run; a stored run's VAE takes precedence over ``model``."""
     from lsbo.loop import Optimizer
@@ -391,6 +416,7 @@ def _optimizer(
             name=name,
             resume=resume,
             metadata=metadata,
+            strategy=strategy,
         )
     for warning in caught:  # e.g. the settings a --resume changed
         _say(f"[yellow]warning:[/] {escape(str(warning.message))}")

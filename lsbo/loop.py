@@ -10,6 +10,7 @@ pairing a score with the wrong point teaches the GP a landscape that does not ex
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import io
@@ -31,6 +32,12 @@ import torch
 from torch import Tensor
 
 from lsbo.acquisition import latent_bounds, optimize_qlogei, qlogei_values
+from lsbo.acquisition.trust_region import (
+    TrustRegionState,
+    replay,
+    thompson_sample,
+    trust_region_bounds,
+)
 from lsbo.exceptions import (
     InvalidDesignsError,
     InvalidOptionError,
@@ -39,7 +46,7 @@ from lsbo.exceptions import (
     RunExistsError,
 )
 from lsbo.execution import Evaluator
-from lsbo.models import VAE, TrainingOptions, fit_new_vae, load_model
+from lsbo.models import VAE, TrainingOptions, fine_tune_vae, fit_new_vae, load_model
 from lsbo.models.cache import design_bytes
 from lsbo.objective import Evaluation, Objective, as_objective, check_value
 from lsbo.representations import Codec
@@ -53,9 +60,18 @@ from lsbo.storage.serialize import (
     load_state,
     load_tensor,
 )
+from lsbo.strategies import (
+    RandomSearch,
+    Strategy,
+    TrustRegion,
+    failure_tolerance,
+    get_strategy,
+    rank_weights,
+    strategy_from_settings,
+)
 from lsbo.surrogates import fit_gp, gp_state, select_training_points
 
-Source = Literal["initial", "bo", "fallback"]
+Source = Literal["initial", "bo", "fallback", "random"]
 
 # options that may change when a stored run is resumed: they change how, not what
 _OPERATIONAL = (
@@ -113,6 +129,11 @@ class OptimizerOptions:
             storage is taken to be lost (its worker died) and is evaluated again.
             Proposals of a process on this machine that no longer exists are taken
             at once.
+        reencode: The GP learns from the latent point of the decoded design, encoded
+            again (``True``, the default), instead of from the point the acquisition
+            chose. The two differ whenever decoding is lossy; pairing a score with the
+            point the design really sits at is the "inversion" of InvBO (Chu et al.,
+            NeurIPS 2024). ``benchmarks/RESULTS.md`` measures both.
     """
 
     latent_dim: int | None = None
@@ -131,6 +152,7 @@ class OptimizerOptions:
     max_consecutive_failures: int | None = 10
     evaluation_timeout: float | None = None
     stale_after: float = 300.0
+    reencode: bool = True
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "n_initial", "num_restarts", "raw_samples", "mc_samples"):
@@ -165,7 +187,8 @@ class Proposal:
         acquisition_point: ``d`` point chosen by the acquisition function, or ``None``
             for designs drawn from the training data.
         iteration: Index of the ``ask`` call that made it.
-        source: ``"initial"`` (random training design), ``"bo"`` (acquisition) or
+        source: ``"initial"`` (random training design), ``"random"`` (decoded prior
+            sample of the random strategy), ``"bo"`` (acquisition) or
             ``"fallback"`` (sampled near good points after repeated re-proposals).
     """
 
@@ -200,6 +223,7 @@ class RunStats:
     n_invalid: int = 0
     n_duplicate: int = 0
     n_fallback: int = 0
+    n_retrainings: int = 0
     vae_seconds: float = 0.0
     surrogate_seconds: float = 0.0
     objective_seconds: float = 0.0
@@ -250,6 +274,10 @@ class Optimizer:
             new settings are then stored); without it, that is an error.
         metadata: JSON-serializable information stored with the run's settings, not
             compared on resume (e.g. how to rebuild the objective in another process).
+        strategy: How the search proceeds: a name from :data:`lsbo.STRATEGIES`
+            (``"plain"``, ``"weighted-retraining"``, ``"trust-region"``,
+            ``"trust-region+weighted-retraining"``, ``"random"``) or a
+            :class:`lsbo.Strategy` object with its own settings. Default: plain.
 
     Raises:
         RunExistsError: ``name`` exists in ``storage`` with other settings.
@@ -271,9 +299,11 @@ class Optimizer:
         name: str | None = None,
         resume: bool = False,
         metadata: dict[str, Any] | None = None,
+        strategy: str | Strategy | None = None,
     ) -> None:
         self.objective = as_objective(objective, maximize)
         self.options = options or OptimizerOptions()
+        self.strategy = get_strategy(strategy)
         self.seed = int(seed)
         self.designs = _check_designs(designs)
         given = _check_scores(scores, len(self.designs))  # before the costly training
@@ -284,6 +314,7 @@ class Optimizer:
         self.stats = RunStats.from_dict(self._run.stats)
         self._saved_stats = dataclasses.asdict(self.stats)
         self.model = self._load_or_train_model(model, codec)
+        self._retrainings = int(self.model.metadata.get("retrainings", 0))
         self._warm_start = self._load_gp_state()
         self.history: list[Record] = []
         self.invalid: list[Record] = []
@@ -299,6 +330,8 @@ class Optimizer:
         self._X: list[Tensor] = []  # their latent points
         self._Y: list[float] = []  # their values, sign-flipped so larger is better
         self._from_run: list[bool] = []
+        # ``2 x d`` trust region of the last step (trust-region strategies), for plots
+        self.region: Tensor | None = None
         for design, value in zip(self.designs, given, strict=True):
             if value is not None:
                 self._seen.add(self._digest(design))
@@ -326,7 +359,7 @@ class Optimizer:
             "objective": self.objective.name,
             "maximize": self.maximize,
             "seed": self.seed,
-            "strategy": "plain",
+            "strategy": self.strategy.settings(),
             "options": _options_settings(self.options),
             "data": _data_fingerprint(self.designs, given),
             "metadata": metadata,
@@ -342,6 +375,8 @@ class Optimizer:
             return self.storage.create_run(self.name, settings)
         # options added to lsbo after the run was stored count as their defaults
         stored = _with_defaults(run.settings, {"options": _options_settings(OptimizerOptions())})
+        # runs stored before strategies had settings name their strategy only
+        stored["strategy"] = strategy_from_settings(stored.get("strategy")).settings()
         changes = _differences(stored, settings, skip=("metadata",))
         if changes and not resume:
             raise RunExistsError(
@@ -381,6 +416,9 @@ class Optimizer:
     def _prepare_model(self, model: VAE | None, codec: Codec | None) -> VAE:
         if model is not None:
             model.codec.encode(self.designs[:1])  # raises if the designs do not fit
+            if self.strategy.retraining is not None:  # fine-tuned here: the caller's stays
+                model = copy.deepcopy(model)
+                model.metadata = {}
             return model.to(self.options.device).eval()
         start = time.perf_counter()
         vae, _ = fit_new_vae(
@@ -524,7 +562,11 @@ class Optimizer:
             if n_random:
                 self._initial_proposals(min(n, n_random))
             if len(self._asked) < n:
-                self._bo_proposals(n - len(self._asked))
+                self._maybe_retrain()
+                if isinstance(self.strategy, RandomSearch):
+                    self._prior_proposals(n - len(self._asked))
+                else:
+                    self._bo_proposals(n - len(self._asked))
         except BudgetReached:
             pass  # other processes filled the budget while this one was proposing
         finally:
@@ -554,19 +596,23 @@ class Optimizer:
         proposals: list[Proposal] = []
         rejected: list[Tensor] = []
         for round_ in range(self.options.max_reproposals + 1):
-            candidates, _ = optimize_qlogei(
-                gp,
-                self.bounds,
-                best_f=Y.max(),
-                q=n - len(proposals),
-                X_pending=self._pending_points(rejected),
-                num_restarts=self.options.num_restarts,
-                raw_samples=self.options.raw_samples,
-                mc_samples=self.options.mc_samples,
-                seed=self._step_seed() + round_,
-            )
-            # restarts' batches, best first: later ones replace designs that cannot be used
-            proposals += self._accept(candidates.flatten(0, 1), "bo", rejected, n - len(proposals))
+            if isinstance(self.strategy, TrustRegion):
+                candidates = self._trust_region_candidates(gp, n - len(proposals), round_)
+            else:
+                candidates, _ = optimize_qlogei(
+                    gp,
+                    self.bounds,
+                    best_f=Y.max(),
+                    q=n - len(proposals),
+                    X_pending=self._pending_points(rejected),
+                    num_restarts=self.options.num_restarts,
+                    raw_samples=self.options.raw_samples,
+                    mc_samples=self.options.mc_samples,
+                    seed=self._step_seed() + round_,
+                )
+                # restarts' batches, best first: later ones replace unusable designs
+                candidates = candidates.flatten(0, 1)
+            proposals += self._accept(candidates, "bo", rejected, n - len(proposals))
             if len(proposals) == n:
                 break
         if len(proposals) < n:
@@ -581,6 +627,134 @@ class Optimizer:
             proposals += self._fallback(ranking, n - len(proposals))
         self.stats.surrogate_seconds += time.perf_counter() - start
         return proposals
+
+    # -- trust region -------------------------------------------------------------
+
+    def trust_region(self) -> TrustRegionState | None:
+        """The trust region's state now (``None`` unless the strategy uses one).
+
+        Rebuilt from the history: known scores and the initial designs set the best
+        value, then each later batch (the proposals of one ``ask``) grows or shrinks
+        the region, so a resumed run has the region it had.
+        """
+        strategy = self.strategy
+        if not isinstance(strategy, TrustRegion):
+            return None
+        state = TrustRegionState(
+            length_init=strategy.length_init,
+            length_min=strategy.length_min,
+            length_max=strategy.length_max,
+            success_tolerance=strategy.success_tolerance,
+            failure_tolerance=failure_tolerance(
+                strategy, self.model.latent_dim, self.options.batch_size
+            ),
+            length=strategy.length_init,
+        )
+        start = [y for y, from_run in zip(self._Y, self._from_run, strict=True) if not from_run]
+        batches: dict[int, list[float]] = {}
+        for record in self.history:
+            value = None if record.value is None else self.direction * record.value
+            if record.source == "initial":
+                start += [] if value is None else [value]
+            else:
+                batches.setdefault(record.iteration, [])
+                batches[record.iteration] += [] if value is None else [value]
+        return replay(state, start, batches.values())
+
+    def _trust_region_candidates(self, gp: Any, n: int, round_: int) -> Tensor:
+        """Thompson samples in the trust region, best first: the first ``n`` are the
+        batch, the others stand in for points that decode to unusable designs."""
+        assert isinstance(self.strategy, TrustRegion)
+        state = self.trust_region()
+        assert state is not None
+        center = torch.stack(self._X)[int(torch.tensor(self._Y).argmax())]
+        region = trust_region_bounds(gp, center, state.length, self.bounds)
+        self.region = region
+        return thompson_sample(
+            gp,
+            center,
+            region,
+            n=4 * n + 16,
+            n_candidates=self.strategy.n_candidates,
+            seed=self._step_seed() + round_,
+        )
+
+    # -- random search ------------------------------------------------------------
+
+    def _prior_proposals(self, n: int) -> list[Proposal]:
+        """Decode samples of the VAE prior until ``n`` are new, valid designs."""
+        assert isinstance(self.strategy, RandomSearch)
+        generator = torch.Generator().manual_seed(self._step_seed())
+        proposals: list[Proposal] = []
+        for _ in range(20):
+            z = torch.randn(4 * n + 16, self.model.latent_dim, generator=generator)
+            proposals += self._accept(z * self.strategy.scale, "random", [], n - len(proposals))
+            if len(proposals) == n:
+                return proposals
+        proposals += self._initial_proposals(n - len(proposals))
+        if not proposals:
+            raise LsboError(
+                "random search found no valid design that has not been evaluated yet in "
+                "1,000s of prior samples; the VAE decodes few valid designs"
+            )
+        return proposals
+
+    # -- weighted retraining ------------------------------------------------------
+
+    def _maybe_retrain(self) -> None:
+        """Fine-tune the VAE when the schedule says so, then move everything into the
+        new latent space (encodings, search box; the GP's warm start is dropped)."""
+        schedule = self.strategy.retraining
+        if schedule is None or len(self.history) // schedule.period <= self._retrainings:
+            return
+        start = time.perf_counter()
+        due = len(self.history) // schedule.period
+        stored = (
+            None if self.storage.in_memory else self.storage.load_checkpoint(self._run.id, "vae")
+        )
+        model = None if stored is None else load_model(stored)
+        if model is not None and model.metadata.get("retrainings", 0) >= due:
+            self.model = model.to(self.options.device).eval()  # another process retrained
+        else:
+            designs, values = self._retraining_data()
+            adam = torch.optim.Adam(self.model.parameters(), lr=schedule.learning_rate)
+            if "adam" in self.model.metadata:  # the Adam of the previous fine-tuning
+                adam.load_state_dict(self.model.metadata["adam"])
+            fine_tune_vae(
+                self.model,
+                designs,
+                rank_weights(values, schedule.k),
+                fraction=schedule.fraction,
+                weighting=schedule.weighting,
+                options=dataclasses.replace(
+                    self.options.vae,
+                    learning_rate=schedule.learning_rate,
+                    batch_size=schedule.batch_size,
+                ),
+                seed=self.seed * 1_000_003 + due * 104_729,
+                optimizer=adam,
+            )
+            metadata = {"retrainings": due, "adam": adam.state_dict()}
+            self.model.metadata = {**self.model.metadata, **metadata}
+            if not self.storage.in_memory:
+                buffer = io.BytesIO()
+                self.model.save(buffer, seed=self.seed, **metadata)
+                self.storage.save_checkpoint(self._run.id, "vae", buffer.getvalue())
+            self.stats.n_retrainings += 1
+        self._retrainings = int(self.model.metadata.get("retrainings", due))
+        self._warm_start = None  # hyperparameters of another latent space
+        self._on_new_model()
+        self.stats.vae_seconds += time.perf_counter() - start
+
+    def _retraining_data(self) -> tuple[list[Any], Tensor]:
+        """Every design known so far, once each, with its value (NaN: not scored)."""
+        known: dict[str, tuple[Any, float]] = {}
+        for design in self.designs:
+            known.setdefault(self._digest(design), (design, math.nan))
+        for design, value in zip(self._observed, self._Y, strict=True):
+            known[self._digest(design)] = (design, value)
+        designs = [design for design, _ in known.values()]
+        return designs, torch.tensor([value for _, value in known.values()], dtype=torch.float64)
 
     def _pending_points(self, rejected: list[Tensor]) -> Tensor | None:
         """Latent points of pending proposals (all processes'), plus candidates
@@ -706,8 +880,11 @@ class Optimizer:
         """Store a new pending proposal; ``None`` if another process has the design."""
         digest = self._digest(design)
         self._seen.add(digest)
-        latent = self.model.encode([design])[0][0].to("cpu", self.options.dtype)
         point = None if point is None else point.detach().to("cpu")
+        if self.options.reencode or point is None:
+            latent = self.model.encode([design])[0][0].to("cpu", self.options.dtype)
+        else:
+            latent = point.to(self.options.dtype)
         now = time.time()
         number = self.storage.add_proposal(
             self._run.id,

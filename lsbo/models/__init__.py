@@ -4,6 +4,7 @@ from lsbo.models.cache import cached_vae, default_cache_dir, fingerprint
 from lsbo.models.training import (
     TrainingOptions,
     TrainingReport,
+    fine_tune_vae,
     fit_new_vae,
     reconstruction_accuracy,
     train_vae,
@@ -19,6 +20,7 @@ __all__ = [
     "build_vae",
     "cached_vae",
     "default_cache_dir",
+    "fine_tune_vae",
     "fingerprint",
     "fit_new_vae",
     "load_model",

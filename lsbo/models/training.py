@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -161,6 +163,61 @@ def fit_new_vae(
         model = build_vae(codec, latent_dim, **options.architecture).to(device)
     report = train_vae(model, designs, options=options, seed=seed)
     return model, report
+
+
+def fine_tune_vae(
+    model: VAE,
+    designs: Sequence[Any],
+    weights: Sequence[float] | Tensor,
+    fraction: float = 0.1,
+    weighting: str = "sampling",
+    options: TrainingOptions | None = None,
+    seed: int = 0,
+    optimizer: torch.optim.Optimizer | None = None,
+) -> float:
+    """Continue training ``model`` in place for a fraction of an epoch on weighted designs.
+
+    What weighted retraining does between acquisitions: ``ceil(fraction * n)`` designs
+    are drawn, with replacement in proportion to ``weights`` (``weighting="sampling"``,
+    unweighted loss) or uniformly with each design's loss weighted
+    (``weighting="loss"``), and the model takes one Adam pass over them. There is no
+    validation split and no early stopping: the point is to move the latent space
+    towards the heavy designs, a little at a time.
+
+    Args:
+        model: The VAE; its current parameters are the starting point.
+        designs: ``n`` designs (encoded by the model's codec).
+        weights: ``n`` non-negative weights, not all zero.
+        fraction: Designs drawn, as a fraction of ``n`` (> 0; above 1 is more than an
+            epoch).
+        weighting: ``"sampling"`` or ``"loss"``.
+        options: Batch size, learning rate and beta (``epochs`` is not used).
+        seed: Seeds the draws and the reparametrization noise.
+        optimizer: An optimizer over ``model``'s parameters to continue with (default:
+            a new Adam). Keeping one Adam across fine-tunings matters: a new Adam's
+            first steps move every parameter by about the learning rate whatever its
+            gradient, which for a trained VAE is mostly noise.
+
+    Returns:
+        The mean training loss of the pass (per design, weighted).
+    """
+    if weighting not in ("sampling", "loss"):
+        raise InvalidOptionError(f"weighting must be 'sampling' or 'loss', got {weighting!r}")
+    options = dataclasses.replace(options or TrainingOptions(), max_designs=None)
+    generator = torch.Generator().manual_seed(seed)
+    x, w = _prepare(model, designs, weights, options, generator)
+    n_draws = max(1, math.ceil(fraction * len(x)))
+    if weighting == "sampling":
+        order = torch.multinomial(w.cpu(), n_draws, replacement=True, generator=generator)
+        w = torch.ones_like(w)
+    else:
+        order = torch.randint(len(x), (n_draws,), generator=generator)
+    if optimizer is None:
+        optimizer = torch.optim.Adam(model.parameters(), lr=options.learning_rate)
+    model.train()
+    loss = _epoch(model, x, w, order.to(x.device), options, generator, optimizer)
+    model.eval()
+    return loss
 
 
 def _prepare(
