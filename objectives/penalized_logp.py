@@ -10,9 +10,12 @@ Task:
     with logP from rdkit's Crippen model, SA the synthetic-accessibility score of
     rdkit's Contrib ``sascorer`` and cycle ``= max(0, largest ring size - 6)``. The score
     has no upper bound: long carbon chains (high logP) keep raising it, which is why the
-    size of a molecule matters when comparing methods. Here the decoder cannot write
-    more SELFIES tokens than the longest training molecule (49), so molecules stay about
-    as large as the data. The best in the vendored data is 3.13.
+    size of a molecule matters when comparing methods. Molecules are therefore bounded
+    in size as the training data is: one with more than :data:`MAX_HEAVY_ATOMS` ``= 26``
+    heavy atoms (the largest in the vendored data) is not a valid design
+    (``PenalizedLogP(max_heavy_atoms=None)`` lifts the bound). The decoder's own limit,
+    49 SELFIES tokens, would allow chains of about 49 atoms. The best in the vendored
+    data is 3.13.
 
 Designs, dataset, extra:
     SELFIES strings of the vendored MOSES molecules, scored by their penalized logP;
@@ -32,7 +35,16 @@ from typing import Any, ClassVar
 from objectives import _molecules
 from objectives._molecules import MoleculeObjective, default_options, make_codec
 
-__all__ = ["OBJECTIVE", "PenalizedLogP", "dataset", "default_options", "make_codec"]
+__all__ = [
+    "MAX_HEAVY_ATOMS",
+    "OBJECTIVE",
+    "PenalizedLogP",
+    "dataset",
+    "default_options",
+    "make_codec",
+]
+
+MAX_HEAVY_ATOMS = 26  # the most heavy atoms of a vendored molecule (a test checks it)
 
 
 class PenalizedLogP(MoleculeObjective):
@@ -49,8 +61,24 @@ class PenalizedLogP(MoleculeObjective):
         "NeurIPS 2020 (arXiv:2006.09191)"
     )
 
+    def __init__(self, max_heavy_atoms: int | None = MAX_HEAVY_ATOMS) -> None:
+        self.max_heavy_atoms = max_heavy_atoms
+
     def score(self, mol: Any) -> float:
+        atoms = mol.GetNumHeavyAtoms()
+        if self.max_heavy_atoms is not None and atoms > self.max_heavy_atoms:
+            raise ValueError(
+                f"the molecule has {atoms} heavy atoms, more than the {self.max_heavy_atoms} "
+                "the task allows (the largest training molecule)"
+            )
         return _molecules.penalized_logp(mol)
+
+    def is_valid(self, design: Any) -> bool:
+        """A SELFIES molecule rdkit sanitizes, with at most ``max_heavy_atoms`` heavy atoms."""
+        if not super().is_valid(design):
+            return False
+        atoms = _molecules.molecule(design).GetNumHeavyAtoms()
+        return self.max_heavy_atoms is None or atoms <= self.max_heavy_atoms
 
 
 OBJECTIVE = PenalizedLogP

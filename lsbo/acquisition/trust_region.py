@@ -8,12 +8,14 @@ history: a resumed run continues with the region it had.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
 from botorch.generation import MaxPosteriorSampling
 from botorch.models.model import Model
+from linear_operator.utils.warnings import NumericalWarning
 from torch import Tensor
 from torch.quasirandom import SobolEngine
 
@@ -155,7 +157,10 @@ def thompson_sample(
     )
     candidates = center.expand(n_candidates, dim).clone()
     candidates[mask.to(candidates.device)] = pert[mask.to(pert.device)]
-    with torch.no_grad(), torch.random.fork_rng():
+    with torch.no_grad(), torch.random.fork_rng(), warnings.catch_warnings():
         torch.manual_seed(seed)
+        # candidates packed closely in a small region make the joint covariance nearly
+        # singular; the jitter GPyTorch adds then is expected, not a problem to report
+        warnings.simplefilter("ignore", NumericalWarning)
         sampler = MaxPosteriorSampling(model=model, replacement=False)
         return sampler(candidates, num_samples=n).detach()

@@ -275,6 +275,26 @@ def test_other_settings_under_the_same_name_need_resume(task, capsys):
     assert len(set(designs("lsbo-runs.db", "shared"))) == 4
 
 
+def test_a_strategy_is_chosen_by_name_stored_and_followed_by_workers(task, capsys):
+    common = ["run", task.name, "--no-cache", "--strategy", "weighted-retraining"]
+    code, out = lsbo_main(capsys, *common, "--budget", 4)
+    assert code == 0, out
+    name = "toy-weighted-retraining-seed0"  # its own default name: plain's run is another
+    assert f"run '{name}' is stored" in out
+    settings = lsbo.load_run("lsbo-runs.db", name, with_model=False).settings
+    assert settings["strategy"]["name"] == "weighted-retraining"
+    assert settings["strategy"]["period"] == 50
+    code, out = lsbo_main(
+        capsys, "worker", "--storage", "lsbo-runs.db", "--name", name, "--budget", 5
+    )
+    assert code == 0, out  # the worker rebuilt the same strategy: no settings conflict
+    assert len(designs("lsbo-runs.db", name)) == 5
+
+    code, out = lsbo_main(capsys, "run", task.name, "--strategy", "turbo")
+    [line] = error_lines(out)
+    assert code == 1 and "no strategy named 'turbo'" in line and "trust-region" in line
+
+
 @pytest.mark.parametrize(
     ("storage", "message"),
     [("foo://bar", "unknown storage URL 'foo://bar'"), ("missing/runs.db", "does not exist")],

@@ -117,9 +117,22 @@ def test_large_rings_are_penalized():
     assert _molecules.cycle_penalty(Chem.MolFromSmiles("CCO")) == 0.0
 
 
-def test_longer_chains_score_higher_penalized_logp():
-    values = [e.value for e in penalized_logp.OBJECTIVE()(["[C]" * n for n in (5, 10, 20, 40)])]
+def test_longer_chains_score_higher_penalized_logp_without_the_size_bound():
+    unbounded = penalized_logp.PenalizedLogP(max_heavy_atoms=None)
+    values = [e.value for e in unbounded(["[C]" * n for n in (5, 10, 20, 40)])]
     assert values == sorted(values) and values[-1] > 5
+
+
+def test_penalized_logp_bounds_molecules_to_the_size_of_the_training_data():
+    data = _molecules.table()
+    largest = max(Chem.MolFromSmiles(s).GetNumHeavyAtoms() for s in data["smiles"])
+    assert largest == penalized_logp.MAX_HEAVY_ATOMS
+    objective = penalized_logp.OBJECTIVE()
+    fits, too_big = "[C]" * largest, "[C]" * (largest + 1)
+    assert objective.is_valid(fits) and not objective.is_valid(too_big)
+    small, big = objective([fits, too_big])
+    assert small.status == "complete"
+    assert big.status == "failed" and f"more than the {largest}" in big.message
 
 
 def test_similarity_is_tanimoto_of_morgan_bits():
