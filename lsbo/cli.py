@@ -129,16 +129,6 @@ def _task_options(task: Any, epochs: int | None, latent_dim: int | None, **searc
     return replace(options, **search)
 
 
-def _task_strategy(task: ModuleType, name: str) -> Any:
-    """The strategy a name stands for, with the task's own settings where it has some
-    (an objective module may define ``default_strategy(name)``)."""
-    from lsbo.strategies import get_strategy
-
-    get_strategy(name)  # an unknown name is an error whatever the task
-    tuned = getattr(task, "default_strategy", None)
-    return get_strategy(name) if tuned is None else tuned(name)
-
-
 def _operational(timeout: float | None, max_failures: int | None) -> dict[str, Any]:
     """Options that may change between sessions of a run (not compared on resume)."""
     if timeout is not None and not timeout > 0:
@@ -254,7 +244,7 @@ def run(
     import objectives
 
     task = objectives.resolve(objective)
-    search = _task_strategy(task, strategy)
+    search = objectives.strategy(task, strategy)
     label = _label(objective) if strategy == "plain" else f"{_label(objective)}-{strategy}"
     name = name or f"{label}-seed{seed}"
     extra = _operational(timeout, max_failures)

@@ -88,6 +88,23 @@ def resolve(spec: str) -> ModuleType:
     )
 
 
+def strategy(task: ModuleType, name: str, **overrides: Any) -> Any:
+    """The strategy ``name`` with the task's own settings, then ``overrides``.
+
+    A task module may define ``default_strategy(name) -> lsbo.Strategy`` for settings
+    that suit it (e.g. the shapes task retrains every 5 evaluations, as the weighted
+    retraining paper does there); otherwise the strategy's defaults apply.
+
+    Raises:
+        InvalidOptionError: Unknown strategy name or setting.
+    """
+    from lsbo.strategies import get_strategy
+
+    get_strategy(name)  # an unknown name is an error whatever the task
+    tuned = getattr(task, "default_strategy", None)
+    return get_strategy(get_strategy(name) if tuned is None else tuned(name), **overrides)
+
+
 def _load_file(path: Path) -> ModuleType:
     stem = re.sub(r"\W", "_", path.stem)
     name = f"lsbo_objective_{stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:10]}"

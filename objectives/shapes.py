@@ -44,6 +44,7 @@ from lsbo.loop import OptimizerOptions
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset
 from lsbo.representations import ImageCodec
+from lsbo.strategies import Strategy, TrustRegion, WeightedRetraining, get_strategy
 from objectives._checks import ImageObjective, check_int
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "OPTIMUM",
     "ShapesArea",
     "dataset",
+    "default_strategy",
     "square_image",
 ]
 
@@ -157,6 +159,21 @@ OBJECTIVE = ShapesArea
 def make_codec(designs: Sequence[Any]) -> ImageCodec:
     """Binary 64x64 image codec (decoded pixels are thresholded at 0.5)."""
     return ImageCodec((GRID, GRID), binary=True)
+
+
+def default_strategy(name: str) -> Strategy:
+    """Strategies as the weighted-retraining paper runs them on this task.
+
+    Retraining every 5 evaluations (the paper's r on shapes), each fine-tuning drawing
+    as many designs as the 1,090 squares: the paper's 0.1 epoch over its dataset, which
+    holds every square 10 times.
+    """
+    retraining = WeightedRetraining(period=5, fraction=1.0)
+    if name == "weighted-retraining":
+        return retraining
+    if name == "trust-region+weighted-retraining":
+        return TrustRegion(retraining=retraining)
+    return get_strategy(name)
 
 
 def default_options() -> OptimizerOptions:
