@@ -1003,6 +1003,12 @@ def parser(task: Task, description: str) -> argparse.ArgumentParser:
         metavar="STRATEGY.FIELD=VALUE",
         help="a strategy setting, e.g. weighted-retraining.period=5 (repeatable)",
     )
+    cli.add_argument(
+        "--no-reencode",
+        action="store_true",
+        help="the GP learns from the acquisition's points, not the decoded designs' "
+        "encodings (OptimizerOptions.reencode=False); runs are labelled STRATEGY-no-reencode",
+    )
     cli.add_argument("--write", action="store_true", help="write RESULTS.md even with --quick")
     cli.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
     return cli
@@ -1041,6 +1047,9 @@ def specs(task: Task, args: argparse.Namespace, runs_dir: Path) -> list[RunSpec]
             params[k] = {**params.get(k, {}), **v}
     for k, v in parse_params(args.param).items():
         params[k] = {**params.get(k, {}), **v}
+    override = dict(quick_options(task)) if args.quick else {}
+    if args.no_reencode:
+        override["reencode"] = False
     return [
         RunSpec(
             task=task.name,
@@ -1048,7 +1057,8 @@ def specs(task: Task, args: argparse.Namespace, runs_dir: Path) -> list[RunSpec]
             seed=seed,
             budget=budget,
             runs_dir=runs_dir,
-            options_override=quick_options(task) if args.quick else {},
+            label=f"{strategy}-no-reencode" if args.no_reencode else None,
+            options_override=override,
             strategy_params=params.get(strategy, {}),
             n_designs=task.quick_designs if args.quick else None,
         )

@@ -41,3 +41,7 @@ class StorageError(LsboError):
 
 class RunExistsError(StorageError):
     """A run of that name exists with other settings, or a run to load does not exist."""
+
+
+class SearchExhaustedError(LsboError):
+    """Every latent point tried decodes to an invalid design or one already evaluated."""

@@ -44,6 +44,7 @@ from lsbo.exceptions import (
     LsboError,
     ObjectiveError,
     RunExistsError,
+    SearchExhaustedError,
 )
 from lsbo.execution import Evaluator
 from lsbo.models import VAE, TrainingOptions, fine_tune_vae, fit_new_vae, load_model
@@ -338,6 +339,8 @@ class Optimizer:
                 self._add_observation(design, value, from_run=False)
         self._on_new_model()
         self._sync()
+        if self._retrainings:  # stored latents may predate the stored (retrained) VAE
+            self._on_new_model()
 
     @property
     def maximize(self) -> bool:
@@ -505,17 +508,29 @@ class Optimizer:
         foreign = [_proposal_from_row(row, self.options.dtype) for row in self._foreign.values()]
         return sorted([*self._pending.values(), *foreign], key=lambda p: p.number)
 
-    def _on_new_model(self) -> None:
+    def _on_new_model(self, extend_bounds: bool = False) -> None:
         """Encode the training designs and the observed ones with the current VAE.
 
-        Runs once at the start; a retraining schedule calls it after each retraining
-        so that the GP and the search box follow the new latent space.
+        Runs at the start; a retraining schedule calls it after each retraining so that
+        the GP and the search box follow the new latent space. The box spans the
+        training designs; after a retraining it spans the evaluated designs too
+        (``extend_bounds``), as the weighted-retraining paper's box spans its whole,
+        growing dataset, so the search can follow the good designs beyond the data.
+        A retrained VAE keeps its box in its metadata, for a resumed run.
         """
         latents, _ = self.model.encode(self.designs)
-        self.bounds = latent_bounds(latents.to(self.options.dtype), self.options.bounds_margin)
+        latents = latents.to("cpu", self.options.dtype)
         if self._observed:
             observed, _ = self.model.encode(self._observed)
             self._X = list(observed.to("cpu", self.options.dtype))
+        stored = self.model.metadata.get("bounds")
+        if extend_bounds:
+            points = torch.cat([latents, torch.stack(self._X)]) if self._X else latents
+            self.bounds = latent_bounds(points, self.options.bounds_margin)
+        elif stored is not None:
+            self.bounds = torch.tensor(stored, dtype=self.options.dtype)
+        else:
+            self.bounds = latent_bounds(latents, self.options.bounds_margin)
 
     def _add_observation(self, design: Any, value: float, from_run: bool) -> None:
         self._observed.append(design)
@@ -563,16 +578,29 @@ class Optimizer:
                 self._initial_proposals(min(n, n_random))
             if len(self._asked) < n:
                 self._maybe_retrain()
-                if isinstance(self.strategy, RandomSearch):
-                    self._prior_proposals(n - len(self._asked))
-                else:
-                    self._bo_proposals(n - len(self._asked))
+                self._search(n - len(self._asked))
         except BudgetReached:
             pass  # other processes filled the budget while this one was proposing
         finally:
             self._budget = None
             self._save_progress()
         return self._asked
+
+    def _search(self, n: int) -> list[Proposal]:
+        """Proposals of the strategy; a retraining strategy whose latent space decodes
+        only to invalid or seen designs retrains at once and tries again."""
+        propose = (
+            self._prior_proposals
+            if isinstance(self.strategy, RandomSearch)
+            else (self._bo_proposals)
+        )
+        try:
+            return propose(n)
+        except SearchExhaustedError:
+            if self.strategy.retraining is None:
+                raise
+            self._maybe_retrain(force=True)  # a fine-tuned decoder makes other designs
+            return propose(n)
 
     def _initial_proposals(self, n: int) -> list[Proposal]:
         generator = torch.Generator().manual_seed(self._step_seed())
@@ -693,7 +721,7 @@ class Optimizer:
                 return proposals
         proposals += self._initial_proposals(n - len(proposals))
         if not proposals:
-            raise LsboError(
+            raise SearchExhaustedError(
                 "random search found no valid design that has not been evaluated yet in "
                 "1,000s of prior samples; the VAE decodes few valid designs"
             )
@@ -701,20 +729,24 @@ class Optimizer:
 
     # -- weighted retraining ------------------------------------------------------
 
-    def _maybe_retrain(self) -> None:
-        """Fine-tune the VAE when the schedule says so, then move everything into the
-        new latent space (encodings, search box; the GP's warm start is dropped)."""
+    def _maybe_retrain(self, force: bool = False) -> None:
+        """Fine-tune the VAE when the schedule says so (or ``force``), then move
+        everything into the new latent space (encodings, search box; the GP's warm
+        start is dropped)."""
         schedule = self.strategy.retraining
-        if schedule is None or len(self.history) // schedule.period <= self._retrainings:
+        due = len(self.history) // schedule.period if schedule else 0
+        if force:
+            due = max(due, self._retrainings + 1)
+        if schedule is None or due <= self._retrainings:
             return
         start = time.perf_counter()
-        due = len(self.history) // schedule.period
         stored = (
             None if self.storage.in_memory else self.storage.load_checkpoint(self._run.id, "vae")
         )
         model = None if stored is None else load_model(stored)
         if model is not None and model.metadata.get("retrainings", 0) >= due:
             self.model = model.to(self.options.device).eval()  # another process retrained
+            self._on_new_model()
         else:
             designs, values = self._retraining_data()
             adam = torch.optim.Adam(self.model.parameters(), lr=schedule.learning_rate)
@@ -734,7 +766,9 @@ class Optimizer:
                 seed=self.seed * 1_000_003 + due * 104_729,
                 optimizer=adam,
             )
+            self._on_new_model(extend_bounds=True)
             metadata = {"retrainings": due, "adam": adam.state_dict()}
+            metadata["bounds"] = self.bounds.tolist()
             self.model.metadata = {**self.model.metadata, **metadata}
             if not self.storage.in_memory:
                 buffer = io.BytesIO()
@@ -743,7 +777,6 @@ class Optimizer:
             self.stats.n_retrainings += 1
         self._retrainings = int(self.model.metadata.get("retrainings", due))
         self._warm_start = None  # hyperparameters of another latent space
-        self._on_new_model()
         self.stats.vae_seconds += time.perf_counter() - start
 
     def _retraining_data(self) -> tuple[list[Any], Tensor]:
@@ -819,7 +852,7 @@ class Optimizer:
         if len(proposals) < n:
             proposals += self._initial_proposals(n - len(proposals))
         if not proposals:
-            raise LsboError(
+            raise SearchExhaustedError(
                 "the optimizer found no valid design that has not been evaluated yet; "
                 "the search space may be exhausted or the VAE decodes few valid designs"
             )

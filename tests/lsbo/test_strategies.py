@@ -238,3 +238,27 @@ def test_combined_strategy_retrains_and_keeps_a_trust_region(strings, string_vae
     assert optimizer.trust_region() is not None and not math.isinf(
         optimizer.trust_region().best_value
     )
+
+
+def test_an_exhausted_latent_space_makes_a_retraining_strategy_retrain_at_once(strings, string_vae):
+    from lsbo import Objective
+    from lsbo.exceptions import SearchExhaustedError
+
+    known = set(strings[:200])
+
+    class OnlyKnown(Objective):  # every valid design is a training design, all scored
+        def is_valid(self, design):
+            return design in known
+
+        def _evaluate(self, designs):
+            return [count_a(d) for d in designs]
+
+    designs = sorted(known)
+    scores = [count_a(d) for d in designs]
+    for strategy, retrainings in (("plain", 0), (WeightedRetraining(period=50), 1)):
+        optimizer = Optimizer(
+            OnlyKnown(), designs, scores=scores, model=string_vae, options=FAST, strategy=strategy
+        )
+        with pytest.raises(SearchExhaustedError, match="no valid design that has not been"):
+            optimizer.ask(1)
+        assert optimizer.stats.n_retrainings == retrainings
