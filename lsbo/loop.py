@@ -70,7 +70,7 @@ from lsbo.strategies import (
     rank_weights,
     strategy_from_settings,
 )
-from lsbo.surrogates import fit_gp, gp_state, select_training_points
+from lsbo.surrogates import SurrogateKind, fit_surrogate, select_training_points
 
 Source = Literal["initial", "bo", "fallback", "random"]
 
@@ -105,6 +105,12 @@ class OptimizerOptions:
         mc_samples: Quasi-Monte-Carlo samples in qLogEI.
         max_gp_points: Largest number of points the exact GP learns from (see
             :func:`lsbo.surrogates.select_training_points`).
+        variational_above: With more scored designs than this, the surrogate is a
+            variational GP (BoTorch ``SingleTaskVariationalGP``, ``num_inducing``
+            inducing points) on all of them instead of an exact GP on a subset of
+            ``max_gp_points``; ``None``: never. A proposal step then costs about the
+            same at 10,000 points as at 500 (``benchmarks/RESULTS.md``).
+        num_inducing: Inducing points of the variational GP.
         bounds_margin: How far the latent search box extends beyond the encoded
             training designs, as a fraction of their range.
         max_reproposals: Extra acquisition rounds (each a full ``optimize_acqf``) when
@@ -145,6 +151,8 @@ class OptimizerOptions:
     raw_samples: int = 256
     mc_samples: int = 256
     max_gp_points: int = 300
+    variational_above: int | None = 2000
+    num_inducing: int = 128
     bounds_margin: float = 0.1
     max_reproposals: int = 1
     device: str | torch.device = "cpu"
@@ -172,6 +180,8 @@ class OptimizerOptions:
             )
         if self.max_gp_points < 4:
             raise InvalidOptionError("max_gp_points must be >= 4")
+        if self.num_inducing < 1 or (self.variational_above or 0) < 0:
+            raise InvalidOptionError("num_inducing must be >= 1 and variational_above >= 0")
         if self.max_reproposals < 0 or self.bounds_margin < 0:
             raise InvalidOptionError("max_reproposals and bounds_margin must be >= 0")
 
@@ -616,9 +626,7 @@ class Optimizer:
 
     def _bo_proposals(self, n: int) -> list[Proposal]:
         start = time.perf_counter()
-        X, Y = self._gp_data()
-        gp = fit_gp(X, Y, self.bounds, warm_start=self._warm_start)
-        self._warm_start = gp_state(gp)
+        gp, Y = self._fit_surrogate()
         if not self.storage.in_memory:
             self.storage.save_checkpoint(self._run.id, "gp", dump_state(self._warm_start))
         proposals: list[Proposal] = []
@@ -942,13 +950,28 @@ class Optimizer:
         self._asked.append(proposal)
         return proposal
 
-    def _gp_data(self) -> tuple[Tensor, Tensor]:
+    def _fit_surrogate(self) -> tuple[Any, Tensor]:
+        """The GP of this step (warm-started from the last one) and its ``n x 1`` values."""
+        limit = self.options.variational_above
+        big = limit is not None and len(self._Y) > limit
+        X, Y = self._gp_data(all_points=big)
+        extra = {"num_inducing": self.options.num_inducing} if big else {}
+        kind: SurrogateKind = "variational" if big else "exact"
+        # the same seed every step keeps the variational fit's subsample, so warm starts work
+        gp, self._warm_start = fit_surrogate(
+            X, Y, self.bounds, kind=kind, warm_start=self._warm_start, seed=self.seed, **extra
+        )
+        return gp, Y
+
+    def _gp_data(self, all_points: bool = False) -> tuple[Tensor, Tensor]:
         if len(self._Y) < 2:
             raise LsboError(
                 "fewer than 2 evaluations succeeded, so no surrogate can be fitted; "
                 "check that the objective works on the training designs"
             )
         Y = torch.tensor(self._Y, dtype=self.options.dtype)
+        if all_points:
+            return torch.stack(self._X), Y.unsqueeze(-1)
         keep = select_training_points(
             Y, torch.tensor(self._from_run), self.options.max_gp_points, self._priority()
         )

@@ -257,3 +257,20 @@ def test_a_search_space_with_nothing_new_left_is_a_clear_error(strings, string_v
     optimizer.model = _decoding_only(string_vae, lambda z: seen, lambda z: seen, optimizer.bounds)
     with pytest.raises(LsboError, match="no valid design that has not been evaluated"):
         optimizer.ask(1)
+
+
+def test_the_variational_gp_takes_over_above_its_threshold(strings, string_vae):
+    from botorch.models import SingleTaskGP, SingleTaskVariationalGP
+
+    scores = [count_a(s) if i < 40 else None for i, s in enumerate(strings)]
+    options = OptimizerOptions(**{**vars(FAST), "variational_above": 45, "num_inducing": 16})
+    optimizer = Optimizer(count_a, strings, scores=scores, model=string_vae, options=options)
+    assert isinstance(optimizer._fit_surrogate()[0], SingleTaskGP)  # 40 points: exact
+    for strategy in ("plain", "trust-region"):
+        optimizer.strategy = lsbo.strategies.get_strategy(strategy)
+        for _ in range(4):
+            for proposal in optimizer.ask(2):
+                optimizer.tell(proposal, count_a(proposal.design))
+    gp, Y = optimizer._fit_surrogate()
+    assert isinstance(gp, SingleTaskVariationalGP) and len(Y) == 56  # every point
+    assert len({r.design for r in optimizer.history}) == 16
