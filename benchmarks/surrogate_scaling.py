@@ -59,7 +59,7 @@ EXACT = Method("exact GP, all n points", "exact")
 VARIATIONAL = Method("variational GP, all n, 128 inducing", "variational")
 METHODS = (
     EXACT,
-    Method("exact GP, local subset of 300 (lsbo today)", "exact", subset=300),
+    Method("exact GP, local subset of 300 (lsbo's earlier default)", "exact", subset=300),
     Method("exact GP, local subset of 1,000 (as LOL-BO)", "exact", subset=1000),
     VARIATIONAL,
     Method("variational GP, all n, 256 inducing", "variational", options={"num_inducing": 256}),

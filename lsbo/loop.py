@@ -150,8 +150,8 @@ class OptimizerOptions:
     num_restarts: int = 10
     raw_samples: int = 256
     mc_samples: int = 256
-    max_gp_points: int = 300
-    variational_above: int | None = 2000
+    max_gp_points: int = 500
+    variational_above: int | None = 500
     num_inducing: int = 128
     bounds_margin: float = 0.1
     max_reproposals: int = 1
