@@ -113,3 +113,17 @@ def test_codec_and_options():
     codec = shapes.make_codec([])
     assert isinstance(codec, ImageCodec) and codec.shape == (64, 64) and codec.binary
     assert shapes.default_options().latent_dim == 2
+
+
+def test_strategies_on_shapes_retrain_as_the_paper_does():
+    import objectives
+    from lsbo.strategies import TrustRegion, WeightedRetraining
+
+    retraining = objectives.strategy(shapes, "weighted-retraining")
+    assert retraining == WeightedRetraining(period=5, fraction=1.0)
+    combined = objectives.strategy(shapes, "trust-region+weighted-retraining")
+    assert isinstance(combined, TrustRegion) and combined.retraining == retraining
+    assert objectives.strategy(shapes, "weighted-retraining", k=0.01).period == 5
+    assert objectives.strategy(shapes, "plain").name == "plain"
+    with pytest.raises(InvalidOptionError, match="no strategy named 'turbo'"):
+        objectives.strategy(shapes, "turbo")
