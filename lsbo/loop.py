@@ -727,12 +727,19 @@ class Optimizer:
             proposals += self._accept(z * self.strategy.scale, "random", [], n - len(proposals))
             if len(proposals) == n:
                 return proposals
-        proposals += self._initial_proposals(n - len(proposals))
+        return self._last_resort(
+            proposals,
+            n,
+            "random search found no valid design that has not been evaluated yet in "
+            "1,000s of prior samples; the VAE decodes few valid designs",
+        )
+
+    def _last_resort(self, proposals: list[Proposal], n: int, message: str) -> list[Proposal]:
+        """Fill up with unscored training designs; with none at all, the search is exhausted."""
+        if len(proposals) < n:
+            proposals += self._initial_proposals(n - len(proposals))
         if not proposals:
-            raise SearchExhaustedError(
-                "random search found no valid design that has not been evaluated yet in "
-                "1,000s of prior samples; the VAE decodes few valid designs"
-            )
+            raise SearchExhaustedError(message)
         return proposals
 
     # -- weighted retraining ------------------------------------------------------
@@ -857,14 +864,12 @@ class Optimizer:
                 if len(proposals) == n:
                     break
         self.stats.n_fallback += len(proposals)
-        if len(proposals) < n:
-            proposals += self._initial_proposals(n - len(proposals))
-        if not proposals:
-            raise SearchExhaustedError(
-                "the optimizer found no valid design that has not been evaluated yet; "
-                "the search space may be exhausted or the VAE decodes few valid designs"
-            )
-        return proposals
+        return self._last_resort(
+            proposals,
+            n,
+            "the optimizer found no valid design that has not been evaluated yet; "
+            "the search space may be exhausted or the VAE decodes few valid designs",
+        )
 
     def _usable(self, z: Tensor) -> dict[str, tuple[Tensor, Any]]:
         """The new valid designs that points decode to, one point per distinct design."""
