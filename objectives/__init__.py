@@ -10,7 +10,8 @@ Every module listed in :data:`BUILTIN` provides:
 - ``default_options()``: :class:`lsbo.OptimizerOptions` that suit the task.
 
 A Python file that defines the same four names is an objective too: :func:`resolve`
-loads it from its path (``lsbo run my_task.py``).
+loads it from its path (``lsbo run my_task.py``). So is a plain function in a file with
+a file of designs, ``path/to/file.py:function`` (:func:`function_task`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ BUILTIN: dict[str, str] = {
     "rediscovery-celecoxib": "objectives.rediscovery_celecoxib",
 }
 CONTRACT = ("OBJECTIVE", "dataset", "make_codec", "default_options")
+_FUNCTION_SPEC = re.compile(r"^(?P<path>.+\.py):(?P<function>[A-Za-z_]\w*)$")
 
 
 def names() -> list[str]:
@@ -58,6 +60,57 @@ def load(name: str) -> ModuleType:
             "(`lsbo objectives` lists them)"
         )
     return importlib.import_module(BUILTIN[name])
+
+
+def is_function_spec(spec: str) -> bool:
+    """Whether ``spec`` names a function in a file, ``path/to/file.py:function``."""
+    return _FUNCTION_SPEC.match(spec) is not None
+
+
+def function_task(spec: str, designs: str | os.PathLike[str], maximize: bool = True) -> ModuleType:
+    """A task made of a plain function in a Python file and a file of training designs.
+
+    The module it returns has the four names of an objective module, so the CLI runs
+    it as it runs a built-in one: ``OBJECTIVE()`` wraps the function, ``dataset()``
+    reads the designs (see :meth:`lsbo.Dataset.from_file`), ``make_codec`` chooses a
+    codec from the designs and ``default_options`` are lsbo's defaults.
+
+    Args:
+        spec: ``path/to/file.py:function``; the function takes one design and returns
+            a number.
+        designs: A text file (one design per line), a ``.csv`` with ``design`` and
+            ``score`` columns, or a ``.npy`` array of images.
+        maximize: Direction of the function.
+
+    Raises:
+        UnknownObjectiveError: No such file, or no such function in it.
+        InvalidDesignsError: The designs file is missing or malformed.
+    """
+    from lsbo import Dataset, FunctionObjective, OptimizerOptions
+    from lsbo.representations import codec_for
+
+    match = _FUNCTION_SPEC.match(spec)
+    if match is None:
+        raise UnknownObjectiveError(f"{spec!r} is not of the form path/to/file.py:function")
+    path = Path(match["path"]).expanduser()
+    if not path.is_file():
+        raise UnknownObjectiveError(f"no objective file {match['path']!r}")
+    module = _load_file(path.resolve(), contract=False)
+    function = getattr(module, match["function"], None)
+    if not callable(function):
+        defined = [k for k, v in vars(module).items() if callable(v) and not k.startswith("_")]
+        raise UnknownObjectiveError(
+            f"{path} defines no function {match['function']!r} (it defines: "
+            f"{', '.join(defined) or 'no functions'})"
+        )
+    data = Dataset.from_file(designs)
+    task = ModuleType(f"lsbo_function_task_{match['function']}")
+    task.__file__ = str(path.resolve())
+    task.OBJECTIVE = partial(FunctionObjective, function, maximize)  # type: ignore[attr-defined]
+    task.dataset = lambda n=None, seed=0: data  # type: ignore[attr-defined]
+    task.make_codec = codec_for  # type: ignore[attr-defined]
+    task.default_options = OptimizerOptions  # type: ignore[attr-defined]
+    return task
 
 
 def resolve(spec: str) -> ModuleType:
@@ -105,15 +158,15 @@ def strategy(task: ModuleType, name: str, **overrides: Any) -> Any:
     return get_strategy(get_strategy(name) if tuned is None else tuned(name), **overrides)
 
 
-def _load_file(path: Path) -> ModuleType:
+def _load_file(path: Path, contract: bool = True) -> ModuleType:
     stem = re.sub(r"\W", "_", path.stem)
     name = f"lsbo_objective_{stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:10]}"
     if name not in sys.modules:
-        _exec_module(name, path, path.read_text())
+        _exec_module(name, path, path.read_text(), contract)
     return sys.modules[name]
 
 
-def _exec_module(name: str, path: Path, source: str) -> ModuleType:
+def _exec_module(name: str, path: Path, source: str, contract: bool = True) -> ModuleType:
     """Run an objective file's source as module ``name`` (registered in ``sys.modules``)."""
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None  # a .py path always has one
@@ -121,7 +174,7 @@ def _exec_module(name: str, path: Path, source: str) -> ModuleType:
     sys.modules[name] = module  # before running it: dataclasses and pickle look it up
     try:
         exec(compile(source, str(path), "exec"), module.__dict__)
-        missing = [attr for attr in CONTRACT if not hasattr(module, attr)]
+        missing = [attr for attr in CONTRACT if contract and not hasattr(module, attr)]
         if missing:
             raise ObjectiveError(
                 f"{path} is not an objective module: it does not define "
@@ -133,9 +186,19 @@ def _exec_module(name: str, path: Path, source: str) -> ModuleType:
         raise
     # other processes (Dask workers, spawned processes) cannot import this module by
     # name: its objective travels with the file's source and runs it there once
-    if isinstance(module.OBJECTIVE, type):
+    if not contract:  # a plain function's module: Dask pickles it by value
+        _pickle_by_value(module)
+    elif isinstance(module.OBJECTIVE, type):
         copyreg.pickle(module.OBJECTIVE, partial(_reduce_objective, name, str(path), source))
     return module
+
+
+def _pickle_by_value(module: ModuleType) -> None:
+    try:
+        import cloudpickle
+    except ImportError:  # without Dask nothing pickles functions across processes
+        return
+    cloudpickle.register_pickle_by_value(module)
 
 
 def _reduce_objective(name: str, path: str, source: str, objective: Any) -> tuple[Any, ...]:

@@ -48,6 +48,7 @@ from objectives._checks import check_int
 
 DATA_FILE = Path(__file__).parent / "data" / "moses.csv.gz"
 N_MOLECULES = 20_000
+DATASET_SIZE = N_MOLECULES  # designs `dataset()` returns
 COLUMNS = ("smiles", "selfies", "qed", "logp", "sa", "cycle", "penalized_logp", "celecoxib")
 SCORE_COLUMNS = ("qed", "logp", "sa", "cycle", "penalized_logp", "celecoxib")
 

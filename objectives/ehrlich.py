@@ -65,6 +65,7 @@ from objectives._checks import check_int
 __all__ = [
     "ALPHABET",
     "CONFIGURATIONS",
+    "DATASET_SIZE",
     "N_DESIGNS",
     "OBJECTIVE",
     "Ehrlich",
@@ -82,6 +83,7 @@ CONFIGURATIONS: dict[str, dict[str, int]] = {
     "paper": {"num_states": 32, "dim": 256, "num_motifs": 4, "motif_length": 8},
 }
 N_DESIGNS = 3000
+DATASET_SIZE = N_DESIGNS  # designs `dataset()` returns
 _BAND_FRACTION = 0.4
 
 

@@ -69,6 +69,7 @@ from lsbo.representations import TokenCodec
 from objectives._checks import check_int
 
 __all__ = [
+    "DATASET_SIZE",
     "N_EXPRESSIONS",
     "N_SCORED",
     "TARGET",
@@ -90,6 +91,8 @@ X = np.linspace(-10, 10, 1000)
 WORST_SCORE = 7.0
 N_EXPRESSIONS = 100_000
 N_SCORED = 5_000
+# designs a task trains on: the better half is hidden (`dataset(full=False)`)
+DATASET_SIZE = N_EXPRESSIONS // 2
 
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
 _OPERANDS = frozenset("x123")

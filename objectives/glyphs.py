@@ -88,6 +88,7 @@ from objectives._checks import ImageObjective, check_int
 
 __all__ = [
     "CHARACTERS",
+    "DATASET_SIZE",
     "FACES",
     "HELD_OUT_FACE",
     "MAX_EXTENT",
@@ -147,6 +148,7 @@ CHARACTERS = string.ascii_uppercase + string.ascii_lowercase + string.digits
 TARGET_CHARACTER = "A"
 N_GLYPHS = len(TRAINING_FACES) * len(CHARACTERS)  # 1,302
 SIZE = 32
+DATASET_SIZE = N_GLYPHS  # designs `dataset()` returns
 PIXELS_PER_EM = 26.0
 MAX_EXTENT = 31.0
 OPTIMUM = 0.0

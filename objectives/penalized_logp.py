@@ -33,9 +33,15 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from objectives import _molecules
-from objectives._molecules import MoleculeObjective, default_options, make_codec
+from objectives._molecules import (
+    DATASET_SIZE,
+    MoleculeObjective,
+    default_options,
+    make_codec,
+)
 
 __all__ = [
+    "DATASET_SIZE",
     "MAX_HEAVY_ATOMS",
     "OBJECTIVE",
     "PenalizedLogP",

@@ -23,9 +23,22 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from objectives import _molecules
-from objectives._molecules import MoleculeObjective, default_options, make_codec
+from objectives._molecules import (
+    DATASET_SIZE,
+    MoleculeObjective,
+    default_options,
+    make_codec,
+)
 
-__all__ = ["OBJECTIVE", "OPTIMUM", "QED", "dataset", "default_options", "make_codec"]
+__all__ = [
+    "DATASET_SIZE",
+    "OBJECTIVE",
+    "OPTIMUM",
+    "QED",
+    "dataset",
+    "default_options",
+    "make_codec",
+]
 
 OPTIMUM = 0.948
 

@@ -48,6 +48,7 @@ from lsbo.strategies import Strategy, TrustRegion, WeightedRetraining, get_strat
 from objectives._checks import ImageObjective, check_int
 
 __all__ = [
+    "DATASET_SIZE",
     "GRID",
     "LEFT_COLUMN",
     "MAX_SIDE",
@@ -65,6 +66,7 @@ MIN_SIDE = 1
 MAX_SIDE = 20
 LEFT_COLUMN = 32
 N_SQUARES = sum(GRID - side + 1 for side in range(MIN_SIDE, MAX_SIDE + 1))  # 1,090
+DATASET_SIZE = N_SQUARES  # designs `dataset()` returns
 OPTIMUM = float(GRID * GRID)
 
 

@@ -47,6 +47,9 @@ class ObjectiveContract:
         assert cls.name and cls.description and cls.reference
         assert isinstance(cls.maximize, bool)
 
+    def test_the_dataset_has_the_size_lsbo_objectives_lists(self):
+        assert len(self.module.dataset().designs) == self.module.DATASET_SIZE
+
     def test_the_dataset_is_seeded(self):
         first, again, other = self.small_dataset(0), self.small_dataset(0), self.small_dataset(1)
         assert len(first.designs) == 64
