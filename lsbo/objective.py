@@ -8,12 +8,14 @@ so that a broken evaluation is recorded instead of ending a run.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from lsbo.exceptions import ObjectiveError
+from lsbo.exceptions import InvalidDesignsError, ObjectiveError
 
 Status = Literal["complete", "failed"]
 
@@ -200,3 +202,77 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.designs)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Dataset:
+        """Read designs from a file a person can write without Python.
+
+        - ``.npy``: an ``n x height x width`` array of images with values in [0, 1];
+        - ``.csv``: a header row with a ``design`` column and, optionally, a
+          ``score`` column (an empty cell: not scored);
+        - anything else: text, one design (string) per line; blank lines are skipped.
+
+        Raises:
+            InvalidDesignsError: The file is missing, empty or malformed; the message
+                says which line or what shape.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise InvalidDesignsError(f"no designs file {str(path)!r}")
+        if path.suffix == ".npy":
+            return cls(_read_images(path))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidDesignsError(f"cannot read designs from {str(path)!r}: {exc}") from None
+        data = _read_csv(path, text) if path.suffix == ".csv" else cls(_read_lines(text))
+        if not data.designs:
+            raise InvalidDesignsError(f"{str(path)!r} holds no designs")
+        return data
+
+
+def _read_images(path: Path) -> list[Any]:
+    import numpy as np
+
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InvalidDesignsError(f"cannot read images from {str(path)!r}: {exc}") from None
+    if array.ndim != 3 or not np.issubdtype(array.dtype, np.number) or not len(array):
+        raise InvalidDesignsError(
+            f"{str(path)!r} holds a {array.dtype} array of shape {array.shape}; images go in "
+            "an n x height x width array of numbers in [0, 1]"
+        )
+    if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
+        raise InvalidDesignsError(f"the images in {str(path)!r} must have values in [0, 1]")
+    return list(array.astype(np.float32))
+
+
+def _read_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _read_csv(path: Path, text: str) -> Dataset:
+    import csv
+
+    rows = list(csv.DictReader(text.splitlines()))
+    if not rows or "design" not in rows[0]:
+        raise InvalidDesignsError(
+            f"{str(path)!r} needs a header row with a 'design' column (and optionally 'score')"
+        )
+    designs, scores = [], []
+    for line, row in enumerate(rows, start=2):
+        design, score = (row.get("design") or "").strip(), (row.get("score") or "").strip()
+        if not design:
+            raise InvalidDesignsError(f"{str(path)!r} line {line}: empty design")
+        try:
+            value = float(score) if score else None
+        except ValueError:
+            raise InvalidDesignsError(
+                f"{str(path)!r} line {line}: score {score!r} is not a number"
+            ) from None
+        if value is not None and not math.isfinite(value):
+            raise InvalidDesignsError(f"{str(path)!r} line {line}: score {score!r} is not finite")
+        designs.append(design)
+        scores.append(value)
+    return Dataset(designs, scores if any(s is not None for s in scores) else None)

@@ -1,10 +1,11 @@
 import math
+import re
 
 import numpy as np
 import pytest
 
-from lsbo import Evaluation, FunctionObjective, LsboError, Objective
-from lsbo.exceptions import ObjectiveError
+from lsbo import Dataset, Evaluation, FunctionObjective, LsboError, Objective
+from lsbo.exceptions import InvalidDesignsError, ObjectiveError
 from lsbo.objective import as_objective, check_value
 
 
@@ -99,3 +100,54 @@ def test_designs_are_described_for_people():
     image = np.zeros((4, 5))
     image[0, 0] = 1
     assert objective.describe(image) == "array of shape (4, 5), values 0 to 1"
+
+
+# -- Dataset.from_file --------------------------------------------------------------
+
+
+def test_designs_are_read_one_per_line(tmp_path):
+    path = tmp_path / "designs.txt"
+    path.write_text("CCO\n\n  c1ccccc1  \nCC(=O)O\n")
+    data = Dataset.from_file(path)
+    assert data.designs == ["CCO", "c1ccccc1", "CC(=O)O"] and data.scores is None
+
+
+def test_a_csv_gives_designs_with_known_scores(tmp_path):
+    path = tmp_path / "designs.csv"
+    path.write_text("design,score\nab,1.5\nba,\ncc,-2\n")
+    data = Dataset.from_file(path)
+    assert data.designs == ["ab", "ba", "cc"] and data.scores == [1.5, None, -2.0]
+
+
+def test_images_are_read_from_npy(tmp_path):
+    images = np.random.default_rng(0).random((5, 8, 8))
+    np.save(tmp_path / "images.npy", images)
+    data = Dataset.from_file(tmp_path / "images.npy")
+    assert len(data.designs) == 5 and data.designs[0].shape == (8, 8)
+    np.testing.assert_allclose(data.designs[3], images[3], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("none.txt", None, "no designs file"),
+        ("blank.txt", "\n  \n", "holds no designs"),
+        ("no-header.csv", "ab,1\n", "needs a header row with a 'design' column"),
+        ("bad-score.csv", "design,score\nab,high\n", "line 2: score 'high' is not a number"),
+        ("nan.csv", "design,score\nab,1\ncd,nan\n", "line 3: score 'nan' is not finite"),
+        ("empty-design.csv", "design,score\n,1\n", "line 2: empty design"),
+        ("flat.npy", np.zeros((3, 4)), "images go in an n x height x width array"),
+        ("big.npy", np.full((2, 3, 3), 255.0), "values in [0, 1]"),
+        ("binary.txt", b"\xff\xfe\x00", "cannot read designs"),
+    ],
+)
+def test_a_bad_designs_file_is_a_clear_error(tmp_path, name, content, message):
+    path = tmp_path / name
+    if isinstance(content, np.ndarray):
+        np.save(path, content)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    with pytest.raises(InvalidDesignsError, match=re.escape(message)):
+        Dataset.from_file(path)
