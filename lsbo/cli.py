@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shlex
+import sys
 import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
+from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -15,9 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
-from lsbo.exceptions import LsboError, RunExistsError
+from lsbo.exceptions import InvalidOptionError, LsboError, RunExistsError
 
 if TYPE_CHECKING:
     from lsbo.loop import OptimizationResult, Optimizer
@@ -39,14 +41,12 @@ EXIT_INTERRUPTED = 130  # what a shell reports for a process ended by SIGINT
 Seed = Annotated[int, typer.Option(help="Seed of the run: same seed, same result on CPU.")]
 Epochs = Annotated[int | None, typer.Option(help="VAE training epochs (default: the task's).")]
 LatentDim = Annotated[int | None, typer.Option(help="VAE latent dimension (default: the task's).")]
-ObjectiveSpec = Annotated[
-    str,
-    typer.Argument(
-        metavar="OBJECTIVE",
-        help="A built-in objective (see `lsbo objectives`), or a .py file that defines "
-        "OBJECTIVE, dataset, make_codec and default_options as the built-in ones do.",
-    ),
-]
+OBJECTIVE_HELP = (
+    "A built-in objective (see `lsbo objectives`); a .py file that defines OBJECTIVE, "
+    "dataset, make_codec and default_options as the built-in ones do; or a plain "
+    "function, path/to/file.py:function, with --designs."
+)
+ObjectiveSpec = Annotated[str, typer.Argument(metavar="OBJECTIVE", help=OBJECTIVE_HELP)]
 Storage = Annotated[
     str,
     typer.Option(
@@ -89,16 +89,41 @@ MaxFailures = Annotated[
 ]
 
 
+_STATE = {"debug": False}
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback of an error.")
+    ] = False,
+) -> None:
+    """Latent-space Bayesian optimization of strings and images."""
+    _STATE["debug"] = debug
+
+
 def main(args: Sequence[str] | None = None) -> None:
-    """Entry point of the console script: user errors print one line, not a traceback.
+    """Entry point of the console script: errors print one line, not a traceback
+    (``lsbo --debug ...`` shows it).
 
     Args:
         args: Command-line arguments (default: ``sys.argv[1:]``).
     """
+    _STATE["debug"] = False
     try:
         app(args=None if args is None else list(args), prog_name="lsbo")
     except LsboError as exc:
+        if _STATE["debug"]:
+            raise
         _say(f"[bold red]error:[/] {escape(str(exc))}")
+        raise SystemExit(1) from None
+    except Exception as exc:  # not lsbo's own: still one line, the traceback on request
+        if _STATE["debug"]:
+            raise
+        _say(
+            f"[bold red]error:[/] {escape(type(exc).__name__)}: {escape(str(exc))} "
+            "(run `lsbo --debug ...` to see the traceback)"
+        )
         raise SystemExit(1) from None
 
 
@@ -112,11 +137,14 @@ def list_objectives() -> None:
     """List the built-in objectives."""
     import objectives
 
-    table = Table("name", "direction", "optimum", "description")
+    table = Table("name", "designs", "dataset", "direction", "optimum", "description")
     for name in objectives.names():
-        cls = objectives.load(name).OBJECTIVE
+        module = objectives.load(name)
+        cls = module.OBJECTIVE
         optimum = "-" if cls.optimum is None else f"{cls.optimum:g}"
-        table.add_row(name, "maximize" if cls.maximize else "minimize", optimum, cls.description)
+        direction = "maximize" if cls.maximize else "minimize"
+        size = f"{module.DATASET_SIZE:,}"
+        table.add_row(name, cls.design_type, size, direction, optimum, cls.description)
     console.print(table)
 
 
@@ -168,14 +196,63 @@ def _default_cache_dir() -> Path:
 
 
 def _label(spec: str) -> str:
-    """Short name of an objective spec: a built-in name, or a file's stem."""
+    """Short name of an objective spec: a built-in name, a file's stem or a function's name."""
+    import objectives
+
+    if objectives.is_function_spec(spec):
+        return spec.rsplit(":", 1)[1]
     return Path(spec).stem if spec.endswith(".py") else spec
 
 
 def _stored_spec(spec: str, task: ModuleType) -> str:
     """The spec a worker resolves: a file's absolute path, so any folder works."""
+    import objectives
+
     path = getattr(task, "__file__", None)
+    if objectives.is_function_spec(spec) and path:
+        return f"{Path(path).resolve()}:{spec.rsplit(':', 1)[1]}"
     return str(Path(path).resolve()) if spec.endswith(".py") and path else spec
+
+
+def _objective_spec(argument: str | None, option: str | None) -> str:
+    if argument and option and argument != option:
+        raise InvalidOptionError(
+            f"two objectives given ({argument!r} and --objective {option!r}); give one"
+        )
+    spec = argument or option
+    if not spec:
+        raise InvalidOptionError(
+            "no objective given: name a built-in one (`lsbo objectives` lists them), an "
+            "objective file, or a function with --objective file.py:function --designs FILE"
+        )
+    return spec
+
+
+def _resolve_task(spec: str, designs: Path | None, minimize: bool) -> ModuleType:
+    """The task module of an objective spec (a function spec needs its designs file)."""
+    import objectives
+
+    if objectives.is_function_spec(spec):
+        if designs is None:
+            raise InvalidOptionError(
+                f"the function objective {spec!r} needs training designs: add --designs "
+                "FILE (one design per line, a .csv with a 'design' column, or a .npy of "
+                "images)"
+            )
+        return objectives.function_task(spec, designs, maximize=not minimize)
+    if designs is not None or minimize:
+        raise InvalidOptionError(
+            f"--designs and --minimize go with a function objective (file.py:function); "
+            f"{spec!r} brings its own designs and direction"
+        )
+    return objectives.resolve(spec)
+
+
+def _stored_task(metadata: dict[str, Any], spec: str) -> ModuleType:
+    """The task a stored run was made with, as `lsbo run` recorded it."""
+    designs = metadata.get("designs")
+    maximize = bool(metadata.get("maximize", True))
+    return _resolve_task(spec, None if designs is None else Path(designs), not maximize)
 
 
 def _open_storage(text: str) -> RDBStorage:
@@ -196,10 +273,71 @@ def _shown(text: str) -> str:
         return text
 
 
+def _config_defaults(ctx: typer.Context, param: Any, value: Path | None) -> Path | None:
+    """``--config FILE``: a TOML file's keys become the command's defaults, so that any
+    flag given on the command line wins over the file."""
+    if value is None:
+        return value
+    import tomllib
+
+    try:
+        values = tomllib.loads(value.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidOptionError(f"cannot read the config file {str(value)!r}: {exc}") from None
+    hidden = (None, "config", "objective_option")  # `objective` sets the argument
+    names = {p.name: p for p in ctx.command.params if p.name not in hidden}
+    defaults = {}
+    for key, item in values.items():
+        name = key.replace("-", "_")
+        if name not in names:
+            known = ", ".join(sorted(n.replace("_", "-") for n in names))
+            raise InvalidOptionError(
+                f"{str(value)!r}: unknown setting {key!r}; `lsbo {ctx.info_name}` takes: {known}"
+            )
+        defaults[name] = str(item) if isinstance(item, Path) else item
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    return value
+
+
 @app.command()
 def run(
     ctx: typer.Context,
-    objective: ObjectiveSpec,
+    objective: Annotated[
+        str | None,
+        typer.Argument(metavar="[OBJECTIVE]", help=OBJECTIVE_HELP, show_default=False),
+    ] = None,
+    objective_option: Annotated[
+        str | None,
+        typer.Option(
+            "--objective",
+            metavar="OBJECTIVE",
+            show_default=False,
+            help="The same as the OBJECTIVE argument, e.g. --objective my_lab.py:score.",
+        ),
+    ] = None,
+    designs: Annotated[
+        Path | None,
+        typer.Option(
+            show_default=False,
+            help="Training designs of a function objective: a text file with one design "
+            "per line, a .csv with 'design' and 'score' columns, or a .npy array of images "
+            "(n x height x width, values in [0, 1]).",
+        ),
+    ] = None,
+    minimize: Annotated[
+        bool, typer.Option("--minimize", help="Minimize a function objective (default: maximize).")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            is_eager=True,
+            callback=_config_defaults,
+            metavar="FILE",
+            show_default=False,
+            help="A TOML file of these options (budget = 200, strategy = "
+            '"weighted-retraining", ...); flags given here win.',
+        ),
+    ] = None,
     budget: Annotated[
         int,
         typer.Option(
@@ -240,27 +378,34 @@ def run(
     timeout: Timeout = None,
     max_failures: MaxFailures = None,
 ) -> None:
-    """Optimize an objective and print the best design found; the run is stored as it goes."""
+    """Optimize an objective and print the best designs found; the run is stored as it goes.
+
+    A user's own function needs no more Python than the function itself:
+    `lsbo run --objective my_lab.py:score --designs designs.txt`.
+    """
     import objectives
 
-    task = objectives.resolve(objective)
+    spec = _objective_spec(objective, objective_option)
+    task = _resolve_task(spec, designs, minimize)
     search = objectives.strategy(task, strategy)
-    label = _label(objective) if strategy == "plain" else f"{_label(objective)}-{strategy}"
+    label = _label(spec) if strategy == "plain" else f"{_label(spec)}-{strategy}"
     name = name or f"{label}-seed{seed}"
     extra = _operational(timeout, max_failures)
     options = _task_options(task, epochs, latent_dim, batch_size=batch_size, **extra)
     store = _open_storage(storage)
     cache = None if no_cache else cache_dir or _default_cache_dir()
     metadata = {
-        "objective_spec": _stored_spec(objective, task),
+        "objective_spec": _stored_spec(spec, task),
         "epochs": epochs,
         "latent_dim": latent_dim,
     }
+    if designs is not None:  # what a worker needs to rebuild a function objective
+        metadata.update(designs=str(designs.resolve()), maximize=not minimize)
     with _executor(workers, scheduler) as (executor, n_workers):
         try:
             data = task.dataset()
             start = time.perf_counter()
-            vae = _run_model(task, objective, data, options, seed, store, name, model, cache)
+            vae = _run_model(task, spec, data, options, seed, store, name, model, cache)
             optimizer = _optimizer(
                 task, data, options, seed, store, name, resume, metadata, vae, search
             )
@@ -298,7 +443,6 @@ def worker(
     Any number of workers, on this machine or others that reach the same storage,
     share the run with the `lsbo run` that made it; no design is evaluated twice.
     """
-    import objectives
 
     if storage in IN_MEMORY:
         raise LsboError("a worker joins a stored run: give the --storage of `lsbo run`")
@@ -320,7 +464,7 @@ def worker(
             f"run {name!r} has no VAE yet; start workers once `lsbo run` has trained it "
             "(when its progress bar shows)"
         )
-    task = objectives.resolve(spec)
+    task = _stored_task(metadata, spec)
     extra = _operational(timeout, max_failures)
     options = _task_options(task, metadata.get("epochs"), metadata.get("latent_dim"), **extra)
     seed = int(stored.settings.get("seed", 0))
@@ -503,18 +647,37 @@ def _command_line(ctx: typer.Context, always: dict[str, Any]) -> str:
 def _run_with_progress(
     optimizer: Optimizer, budget: int, executor: Any, n_workers: int | None
 ) -> OptimizationResult:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class PhaseColumn(ProgressColumn):
+        """What the optimizer is doing now (read at every refresh, between evaluations too)."""
+
+        def render(self, task: Any) -> Text:
+            return Text(f"{optimizer.phase:<18}", style="cyan")
 
     columns = [
         TextColumn("{task.description}"),
+        PhaseColumn(),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("evaluations"),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
     ]
 
     def description(opt: Optimizer) -> str:
         best = opt.result().best_value
-        return "evaluating" if best is None else f"best {best:.4g}"
+        return "best -" if best is None else f"best {best:.4g}"
 
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task(
@@ -568,8 +731,30 @@ def _print_result(
     if result.best_record is None:
         console.print("[bold red]no evaluation completed[/]")
         raise typer.Exit(1)
+    console.print(best_table(result, objective, TOP_DESIGNS))
     _say(f"[bold]best design:[/] {escape(objective.describe(result.best_design))}")
     console.print(f"[bold]best value:[/]  {result.best_value:.6g}")
+
+
+TOP_DESIGNS = 5  # rows of the summary table after a run
+
+
+def best_table(result: OptimizationResult, objective: Objective, n: int) -> Table:
+    """The ``n`` best complete evaluations of a run, best first, as a rich table."""
+    sign = 1.0 if result.maximize else -1.0
+    complete = [r for r in result.history if r.status == "complete"]
+    best = sorted(complete, key=lambda r: (-sign * r.value, r.number))[:n]  # type: ignore[operator]
+    table = Table("rank", "value", "design", "evaluation", "source", title=f"best {len(best)}")
+    for rank, record in enumerate(best, start=1):
+        order = result.history.index(record) + 1
+        table.add_row(
+            str(rank),
+            f"{record.value:.6g}",
+            escape(objective.describe(record.design)),
+            str(order),
+            record.source,
+        )
+    return table
 
 
 @app.command()
@@ -603,6 +788,183 @@ def train(
         f"trained in {time.perf_counter() - start:.1f} s ({len(report.train_loss)} epochs, "
         f"validation loss {min(report.validation_loss or report.train_loss):.3f}); saved {out}"
     )
+
+
+ReadStorage = Annotated[
+    str,
+    typer.Option(help="The storage the runs are in: a file path or URL, as given to `lsbo run`."),
+]
+RunName = Annotated[
+    str, typer.Argument(metavar="NAME", help="The run's name (`lsbo runs` lists them).")
+]
+
+
+def _existing_storage(text: str) -> RDBStorage:
+    """A storage to read from: a missing file is an error, not a new empty database."""
+    if text in IN_MEMORY:
+        raise InvalidOptionError("--storage memory keeps nothing; give the file or URL of the runs")
+    path = text.removeprefix("sqlite:///") if text.startswith("sqlite:///") else text
+    if "://" not in path and not Path(path).expanduser().is_file():
+        raise LsboError(
+            f"no storage file {text!r}; `lsbo run` stores runs in {DEFAULT_STORAGE} in the "
+            "folder it ran in, or where its --storage said"
+        )
+    return _open_storage(text)
+
+
+def _direction(settings: dict[str, Any]) -> bool:
+    return bool(settings.get("maximize", True))
+
+
+def _strategy_name(settings: dict[str, Any]) -> str:
+    stored = settings.get("strategy")
+    return stored.get("name", "plain") if isinstance(stored, dict) else str(stored or "plain")
+
+
+@app.command("runs")
+def list_runs(storage: ReadStorage = DEFAULT_STORAGE) -> None:
+    """List the runs in a storage, with their progress and best value."""
+    store = _existing_storage(storage)
+    runs = store.list_runs()
+    if not runs:
+        _say(f"no runs in {_shown(storage)}", markup=False)
+        return
+    table = Table("objective", "strategy", "evaluations", "failed", "best", "updated")
+    table.columns.insert(0, Column("name", no_wrap=True))
+    for info in runs:
+        counts, best = store.summary(info.id, _direction(info.settings))
+        done = counts.get("complete", 0) + counts.get("failed", 0)
+        spec = (info.settings.get("metadata") or {}).get("objective_spec") or info.settings.get(
+            "objective", "-"
+        )
+        table.add_row(
+            escape(info.name),
+            escape(_label(str(spec))),
+            _strategy_name(info.settings),
+            f"{done}" + (f" of {info.budget}" if info.budget else ""),
+            str(counts.get("failed", 0)),
+            "-" if best is None else f"{best:.6g}",
+            time.strftime("%m-%d %H:%M", time.localtime(info.updated_at)),
+        )
+    console.print(table)
+
+
+def _describer(settings: dict[str, Any]) -> Objective:
+    """The run's objective where it can still be loaded (it shows designs best), else
+    the base class, which shows a design as text."""
+    from lsbo.objective import Objective
+
+    metadata = settings.get("metadata") or {}
+    spec = metadata.get("objective_spec")
+    if spec:
+        try:
+            return _stored_task(metadata, spec).OBJECTIVE()
+        except LsboError:
+            pass  # moved or deleted since the run: show designs as text
+    return Objective()
+
+
+@app.command()
+def show(
+    name: RunName,
+    storage: ReadStorage = DEFAULT_STORAGE,
+    top: Annotated[int, typer.Option(min=1, help="Best designs to show.")] = 10,
+) -> None:
+    """Show a run: its settings, its evaluations by state and its best designs."""
+    from lsbo.api import load_run
+
+    store = _existing_storage(storage)
+    info = _stored_run(store, storage, name)
+    result = load_run(store, name, with_model=False)
+    counts, _ = store.summary(info.id, result.maximize)
+    settings = info.settings
+    metadata = settings.get("metadata") or {}
+    _say(f"[bold]run {escape(name)}[/]")
+    rows = {
+        "objective": metadata.get("objective_spec") or settings.get("objective", "-"),
+        "direction": "maximize" if result.maximize else "minimize",
+        "strategy": _strategy_name(settings),
+        "seed": settings.get("seed", "-"),
+        "budget": info.budget or "-",
+        "latent dimension": (settings.get("options") or {}).get("latent_dim", "-"),
+        "states": ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none",
+        "VAE retrainings": result.stats.n_retrainings,
+        "time": f"VAE {result.stats.vae_seconds:.1f} s, GP + acquisition "
+        f"{result.stats.surrogate_seconds:.1f} s, objective {result.stats.objective_seconds:.1f} s",
+        "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created_at)),
+        "updated": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.updated_at)),
+    }
+    if "designs" in metadata:
+        rows["designs"] = metadata["designs"]
+    for key, value in rows.items():  # lines, not a table: paths stay whole, to copy
+        _say(f"{key + ':':<17} {escape(str(value))}")
+    if result.best_record is None:
+        console.print("no evaluation has completed yet")
+        return
+    console.print(best_table(result, _describer(settings), top))
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def export(
+    name: RunName,
+    storage: ReadStorage = DEFAULT_STORAGE,
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv or json.")
+    ] = ExportFormat.csv,
+    out: Annotated[
+        Path | None,
+        typer.Option(show_default=False, help="File to write (default: print to the terminal)."),
+    ] = None,
+) -> None:
+    """Export every evaluation of a run (and the invalid decodes) as CSV or JSON."""
+    from lsbo.api import load_run
+    from lsbo.export import export_rows, write_csv, write_json
+
+    store = _existing_storage(storage)
+    _stored_run(store, storage, name)
+    result = load_run(store, name, with_model=False)
+    rows = export_rows(result)
+    text = write_csv(rows) if format is ExportFormat.csv else write_json(rows)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    _say(f"wrote {len(rows)} rows of run {name!r} to {out}", markup=False)
+
+
+@app.command()
+def plot(
+    name: RunName,
+    storage: ReadStorage = DEFAULT_STORAGE,
+    out: Annotated[Path, typer.Option(help="Folder for the figures (PNG and SVG).")] = Path(
+        "lsbo-plots"
+    ),
+) -> None:
+    """Draw a run: its history, its latent space, its best designs and the VAE's training."""
+    from lsbo.api import load_run
+    from lsbo.plotting import plot_run
+
+    store = _existing_storage(storage)
+    info = _stored_run(store, storage, name)
+    result = load_run(store, name)
+    objective = _describer(info.settings)
+    metadata = info.settings.get("metadata") or {}
+    training = None
+    if metadata.get("objective_spec"):
+        try:
+            training = _stored_task(metadata, metadata["objective_spec"]).dataset().designs
+        except LsboError:
+            training = None  # the latent plot then shows the evaluated designs only
+    with console.status("drawing..."):
+        written = plot_run(result, out / name, objective=objective, training_designs=training)
+    for path in written:
+        _say(str(path), markup=False)
 
 
 if __name__ == "__main__":

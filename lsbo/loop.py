@@ -29,6 +29,7 @@ from functools import partial
 from typing import Any, Literal
 
 import torch
+from linear_operator.utils.warnings import NumericalWarning
 from torch import Tensor
 
 from lsbo.acquisition import latent_bounds, optimize_qlogei, qlogei_values
@@ -343,6 +344,9 @@ class Optimizer:
         self._from_run: list[bool] = []
         # ``2 x d`` trust region of the last step (trust-region strategies), for plots
         self.region: Tensor | None = None
+        # what the optimizer is doing now, for progress displays: "idle",
+        # "retraining the VAE", "fitting the GP", "sampling" or "evaluating"
+        self.phase = "idle"
         for design, value in zip(self.designs, given, strict=True):
             if value is not None:
                 self._seen.add(self._digest(design))
@@ -613,6 +617,7 @@ class Optimizer:
             return propose(n)
 
     def _initial_proposals(self, n: int) -> list[Proposal]:
+        self.phase = "sampling"
         generator = torch.Generator().manual_seed(self._step_seed())
         proposals = []
         for i in torch.randperm(len(self.designs), generator=generator).tolist():
@@ -626,6 +631,16 @@ class Optimizer:
 
     def _bo_proposals(self, n: int) -> list[Proposal]:
         start = time.perf_counter()
+        self.phase = "fitting the GP"
+        with warnings.catch_warnings():
+            # near-duplicate latent points (re-encoded designs) make GPyTorch add a tiny
+            # jitter to the kernel matrix: expected, and no news to a user
+            warnings.simplefilter("ignore", NumericalWarning)
+            proposals = self._bo_proposals_of(n)
+        self.stats.surrogate_seconds += time.perf_counter() - start
+        return proposals
+
+    def _bo_proposals_of(self, n: int) -> list[Proposal]:
         gp, Y = self._fit_surrogate()
         if not self.storage.in_memory:
             self.storage.save_checkpoint(self._run.id, "gp", dump_state(self._warm_start))
@@ -661,7 +676,6 @@ class Optimizer:
                 seed=self._step_seed(),
             )
             proposals += self._fallback(ranking, n - len(proposals))
-        self.stats.surrogate_seconds += time.perf_counter() - start
         return proposals
 
     # -- trust region -------------------------------------------------------------
@@ -720,6 +734,7 @@ class Optimizer:
     def _prior_proposals(self, n: int) -> list[Proposal]:
         """Decode samples of the VAE prior until ``n`` are new, valid designs."""
         assert isinstance(self.strategy, RandomSearch)
+        self.phase = "sampling"
         generator = torch.Generator().manual_seed(self._step_seed())
         proposals: list[Proposal] = []
         for _ in range(20):
@@ -755,6 +770,7 @@ class Optimizer:
         if schedule is None or due <= self._retrainings:
             return
         start = time.perf_counter()
+        self.phase = "retraining the VAE"
         stored = (
             None if self.storage.in_memory else self.storage.load_checkpoint(self._run.id, "vae")
         )
@@ -1117,6 +1133,7 @@ class Optimizer:
             self._foreign.update((r["number"], r) for r in rows if r["number"] in released)
             raise
         finally:
+            self.phase = "idle"
             self._save_progress()
         return self.result()
 
@@ -1143,6 +1160,7 @@ class Optimizer:
                 time.sleep(0.1)
                 continue
             start = time.perf_counter()
+            self.phase = "evaluating"
             outcomes = evaluator.wait(poll=self._heartbeat_interval())
             self.stats.objective_seconds += time.perf_counter() - start
             for proposal, evaluation in outcomes:

@@ -366,6 +366,27 @@ class RDBStorage:
         with self._transaction() as connection:
             connection.execute(sa.update(_proposals).where(*conditions).values(worker=None))
 
+    def summary(self, run_id: int, maximize: bool = True) -> tuple[dict[str, int], float | None]:
+        """Proposals of a run counted by state, and the best complete value, without
+        reading the designs (cheap for long runs).
+
+        Returns:
+            ``({state: count}, best value or None)``.
+        """
+        best = sa.func.max if maximize else sa.func.min
+        with self._transaction() as connection:
+            counts = connection.execute(
+                sa.select(_proposals.c.state, sa.func.count())
+                .where(_proposals.c.run_id == run_id)
+                .group_by(_proposals.c.state)
+            ).all()
+            value = connection.execute(
+                sa.select(best(_proposals.c.value)).where(
+                    _proposals.c.run_id == run_id, _proposals.c.state == "complete"
+                )
+            ).scalar_one()
+        return {state: int(n) for state, n in counts}, None if value is None else float(value)
+
     def proposals(
         self, run_id: int, after_id: int = 0, numbers: Sequence[int] = ()
     ) -> list[dict[str, Any]]:

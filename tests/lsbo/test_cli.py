@@ -98,24 +98,21 @@ def task(tmp_path, monkeypatch) -> Path:
 def test_help_lists_the_commands():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("run", "worker", "train", "objectives"):
+    for command in ("run", "worker", "train", "objectives", "runs", "show", "export", "plot"):
         assert command in result.output
 
 
-def test_objectives_lists_every_builtin():
-    result = runner.invoke(app, ["objectives"], terminal_width=200)
+def test_objectives_lists_every_builtin(monkeypatch):
+    monkeypatch.setattr(lsbo.cli.console, "_width", 400)  # one line per objective
+    result = runner.invoke(app, ["objectives"])
     assert result.exit_code == 0
     assert "minimize" in result.output and "configurations" in result.output
-    for name in (
-        "expression",
-        "shapes",
-        "glyphs",
-        "qed",
-        "penalized-logp",
-        "rediscovery-celecoxib",
-        "ehrlich",
-    ):
-        assert name in result.output
+    rows = {line.split()[1]: line for line in result.output.splitlines() if "│" in line}
+    for name in objectives.names():
+        module = objectives.load(name)
+        assert module.OBJECTIVE.design_type in rows[name]
+        assert f"{module.DATASET_SIZE:,}" in rows[name]
+    assert "20,000" in rows["qed"] and "0.948" in rows["qed"] and "image" in rows["shapes"]
 
 
 MOLECULE_TASK = """
