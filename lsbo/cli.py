@@ -905,6 +905,8 @@ def show(
 
 
 class ExportFormat(StrEnum):
+    """Formats of `lsbo export`."""
+
     csv = "csv"
     json = "json"
 

@@ -41,6 +41,7 @@ class DaemonThreadExecutor(cf.Executor):
         self._max_workers = max_workers
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> cf.Future[T]:
+        """Run ``fn(*args, **kwargs)`` on a new daemon thread; returns its future."""
         future: cf.Future[T] = cf.Future()
 
         def work() -> None:
@@ -128,10 +129,12 @@ class Evaluator(Generic[T]):
 
     @property
     def in_flight(self) -> list[T]:
+        """Items submitted and not yet returned by :meth:`wait`."""
         return [item for task in self._tasks for item in task.items]
 
     @property
     def free_slots(self) -> int:
+        """How many more items may be submitted now (0 while the objective is failing)."""
         return 0 if self._failing else self.capacity - len(self.in_flight)
 
     def submit(self, items: Sequence[T]) -> None:

@@ -358,10 +358,12 @@ class Optimizer:
 
     @property
     def maximize(self) -> bool:
+        """Whether the objective is maximized (``False``: minimized)."""
         return self.objective.maximize
 
     @property
     def direction(self) -> float:
+        """``1.0`` when maximizing, ``-1.0`` when minimizing: ``direction * value`` is maximized."""
         return 1.0 if self.maximize else -1.0
 
     @property
@@ -1255,16 +1257,19 @@ class OptimizationResult:
 
     @property
     def best_design(self) -> Any:
+        """The design of :attr:`best_record`, or ``None``."""
         record = self.best_record
         return None if record is None else record.design
 
     @property
     def best_value(self) -> float | None:
+        """The value of :attr:`best_record`, or ``None``."""
         record = self.best_record
         return None if record is None else record.value
 
     @property
     def n_failed(self) -> int:
+        """Evaluations of the history that failed."""
         return sum(r.status == "failed" for r in self.history)
 
 

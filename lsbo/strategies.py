@@ -122,6 +122,7 @@ class WeightedRetraining(Strategy):
 
     @property
     def retraining(self) -> WeightedRetraining:
+        """This strategy is its own retraining schedule."""
         return self
 
 
@@ -171,6 +172,7 @@ class TrustRegion(Strategy):
             raise InvalidOptionError("n_candidates must be >= 1 or None")
 
     def settings(self) -> dict[str, Any]:
+        """The stored settings, with the retraining schedule's own settings nested."""
         settings = super().settings()
         if self.retraining is None:
             settings["retraining"] = None

@@ -82,6 +82,7 @@ class VAE(nn.Module):
 
     @property
     def device(self) -> torch.device:
+        """The device of the model's parameters."""
         return next(self.parameters()).device
 
     @torch.no_grad()
@@ -187,6 +188,7 @@ class SequenceVAE(VAE):
             )
 
     def config(self) -> dict[str, Any]:
+        """Constructor arguments of this model (what :func:`load_model` rebuilds it from)."""
         return {
             **super().config(),
             "embedding_dim": self.embedding_dim,
@@ -195,11 +197,14 @@ class SequenceVAE(VAE):
         }
 
     def reconstruction_logits(self, z: Tensor, x: Tensor) -> Tensor:
+        """``n x max_length x vocab_size`` logits of ``x`` given ``n x d`` latents ``z``
+        (teacher-forced with ``x`` for the autoregressive decoder)."""
         if self.decoder_kind == "autoregressive":
             return self.decoder(z, x)  # teacher forcing
         return self.decoder(z)
 
     def negative_log_likelihood(self, logits: Tensor, x: Tensor) -> Tensor:
+        """``n`` token cross-entropies summed over positions (pads included)."""
         nll = F.cross_entropy(logits.transpose(1, 2), x, reduction="none")
         return nll.sum(-1)
 
@@ -290,9 +295,11 @@ class ImageVAE(VAE):
         self.decoder = _ConvDecoder(widths, small, latent_dim, codec.shape)
 
     def config(self) -> dict[str, Any]:
+        """Constructor arguments of this model (what :func:`load_model` rebuilds it from)."""
         return {**super().config(), "channels": self.channels}
 
     def negative_log_likelihood(self, logits: Tensor, x: Tensor) -> Tensor:
+        """``n`` Bernoulli negative log-likelihoods of the pixels, summed per image."""
         nll = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
         return nll.flatten(1).sum(-1)
 

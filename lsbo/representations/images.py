@@ -37,9 +37,12 @@ class ImageCodec(Codec):
 
     @property
     def event_shape(self) -> tuple[int, ...]:
+        """``(1, height, width)``: one channel."""
         return (1, *self.shape)
 
     def encode(self, designs: Sequence[Any]) -> torch.Tensor:
+        """Images to a float ``n x 1 x height x width`` tensor (raises
+        ``InvalidDesignsError`` for a wrong shape or values outside [0, 1])."""
         arrays = [self._checked(design, i) for i, design in enumerate(designs)]
         if not arrays:
             return torch.zeros(0, *self.event_shape)
@@ -59,17 +62,21 @@ class ImageCodec(Codec):
         return array
 
     def decode(self, outputs: torch.Tensor) -> list[np.ndarray]:
+        """``n x 1 x height x width`` logits to ``n`` images of pixel probabilities
+        (thresholded at 0.5 for a binary codec)."""
         probs = torch.sigmoid(outputs.detach().float()).reshape(-1, *self.shape).cpu()
         if self.binary:
             probs = (probs > 0.5).float()
         return list(probs.numpy())
 
     def key(self, design: Any) -> Hashable:
+        """The image's shape and 8-bit pixels."""
         # 8-bit quantisation: grayscale designs that look identical count as the same
         array = np.asarray(design, dtype=np.float32)
         return array.shape, np.round(array * 255).astype(np.uint8).tobytes()
 
     def is_valid(self, design: Any) -> bool:
+        """Whether the design is an image of this shape with values in [0, 1]."""
         try:
             self._checked(design, 0)
         except InvalidDesignsError:

@@ -144,9 +144,11 @@ class SelfiesCodec(TokenCodec):
         return cls(base.tokens[1:], base.max_length)
 
     def is_valid(self, design: Any) -> bool:
+        """Whether the SELFIES string decodes to a molecule rdkit can sanitize."""
         return selfies_to_smiles(design) is not None
 
     def key(self, design: Any) -> Hashable:
+        """The canonical SMILES: two SELFIES of one molecule are the same design."""
         return selfies_to_smiles(design) or design
 
     def __repr__(self) -> str:

@@ -87,6 +87,7 @@ class TokenCodec(Codec):
 
     @property
     def event_shape(self) -> tuple[int, ...]:
+        """``(max_length,)``: one token index per position."""
         return (self.max_length,)
 
     @property
@@ -99,6 +100,8 @@ class TokenCodec(Codec):
         return self._split(_check_string(design))
 
     def encode(self, designs: Sequence[str]) -> torch.Tensor:
+        """Strings to a long ``n x max_length`` tensor of token indices, 0-padded
+        (raises ``InvalidDesignsError`` for a design too long or with unknown tokens)."""
         out = torch.zeros(len(designs), self.max_length, dtype=torch.long)
         for row, design in enumerate(designs):
             tokens = self.tokenize(design)
@@ -117,6 +120,8 @@ class TokenCodec(Codec):
         return out
 
     def decode(self, outputs: torch.Tensor) -> list[str]:
+        """``n x max_length x vocab_size`` logits (or ``n x max_length`` indices) to
+        strings, each cut at its first pad."""
         indices = outputs.argmax(-1) if outputs.dim() == 3 else outputs
         return [self._join(row) for row in indices.tolist()]
 
@@ -125,9 +130,11 @@ class TokenCodec(Codec):
         return "".join(self.tokens[i] for i in row[:end])
 
     def key(self, design: Any) -> Hashable:
+        """The string itself."""
         return design
 
     def is_valid(self, design: Any) -> bool:
+        """A non-empty string that the codec's validator (if any) accepts."""
         if not isinstance(design, str) or not design:
             return False
         return self.validator is None or bool(self.validator(design))
