@@ -71,6 +71,7 @@ class PenalizedLogP(MoleculeObjective):
         self.max_heavy_atoms = max_heavy_atoms
 
     def score(self, mol: Any) -> float:
+        """Penalized logP of an rdkit molecule; raises for one above the size bound."""
         atoms = mol.GetNumHeavyAtoms()
         if self.max_heavy_atoms is not None and atoms > self.max_heavy_atoms:
             raise ValueError(

@@ -58,6 +58,7 @@ class QED(MoleculeObjective):
     )
 
     def score(self, mol: Any) -> float:
+        """rdkit's QED of an rdkit molecule, in [0, 1]."""
         return _molecules.qed(mol)
 
 

@@ -58,6 +58,7 @@ class RediscoverCelecoxib(MoleculeObjective):
     )
 
     def score(self, mol: Any) -> float:
+        """Tanimoto similarity of the molecule's Morgan fingerprint to celecoxib's."""
         return _molecules.celecoxib_similarity(mol)
 
 
