@@ -425,7 +425,7 @@ class Optimizer:
         model = self._prepare_model(model, codec)
         if not self.storage.in_memory:
             buffer = io.BytesIO()
-            model.save(buffer, seed=self.seed)
+            model.save(buffer, **{**model.metadata, "seed": self.seed})
             if not self.storage.save_checkpoint(
                 self._run.id, "vae", buffer.getvalue(), replace=False
             ):  # another process stored its VAE first: all share one latent space
@@ -805,7 +805,7 @@ class Optimizer:
             self.model.metadata = {**self.model.metadata, **metadata}
             if not self.storage.in_memory:
                 buffer = io.BytesIO()
-                self.model.save(buffer, seed=self.seed, **metadata)
+                self.model.save(buffer, **{**self.model.metadata, "seed": self.seed})
                 self.storage.save_checkpoint(self._run.id, "vae", buffer.getvalue())
             self.stats.n_retrainings += 1
         self._retrainings = int(self.model.metadata.get("retrainings", due))

@@ -111,6 +111,7 @@ def cached_vae(
         fingerprint=key,
         train_loss=report.train_loss,
         validation_loss=report.validation_loss,
+        report=report.to_dict(),
     )
     os.replace(partial, path)  # atomic: a killed process never leaves half a file
     return model, False

@@ -68,7 +68,22 @@ class TrainingOptions:
 
 @dataclass
 class TrainingReport:
-    """What happened during training: losses per epoch (per design, weighted)."""
+    """What happened during training: losses per epoch (per design, weighted means).
+
+    Attributes:
+        train_loss: Per epoch, the training loss ``nll + beta * kl``.
+        validation_loss: Per epoch, the validation loss (empty without a split).
+        reconstruction: Per epoch, the training negative log-likelihood, the first
+            term of :meth:`lsbo.VAE.loss_terms`.
+        kl: Per epoch, the training KL divergence to the prior (its second term).
+        validation_reconstruction: As ``reconstruction``, on the validation split
+            (empty without one).
+        validation_kl: As ``kl``, on the validation split (empty without one).
+        best_epoch: Index of the epoch whose parameters were kept.
+        seconds: Training time.
+        n_train: Designs in the training split.
+        n_validation: Designs in the validation split.
+    """
 
     train_loss: list[float] = field(default_factory=list)
     validation_loss: list[float] = field(default_factory=list)
@@ -76,6 +91,30 @@ class TrainingReport:
     seconds: float = 0.0
     n_train: int = 0
     n_validation: int = 0
+    reconstruction: list[float] = field(default_factory=list)
+    kl: list[float] = field(default_factory=list)
+    validation_reconstruction: list[float] = field(default_factory=list)
+    validation_kl: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain Python types (what a saved model keeps in its metadata)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainingReport:
+        """A report from :meth:`to_dict`; unknown keys are ignored, missing ones default."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        fields = {k: copy.deepcopy(v) for k, v in values.items() if k in known}
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class _Means:
+    """Weighted means per design over one pass: the loss and its two terms."""
+
+    loss: float
+    reconstruction: float
+    kl: float
 
 
 def train_vae(
@@ -120,10 +159,17 @@ def train_vae(
             order, epoch_w = train_idx[draws], torch.ones_like(w)
         else:
             order, epoch_w = train_idx[torch.randperm(len(train_idx), generator=generator)], w
-        report.train_loss.append(_epoch(model, x, epoch_w, order, options, generator, optimizer))
-        val = _evaluate(model, x, w, val_idx, options, generator) if len(val_idx) else None
-        if val is not None:
+        means = _epoch(model, x, epoch_w, order, options, generator, optimizer)
+        report.train_loss.append(means.loss)
+        report.reconstruction.append(means.reconstruction)
+        report.kl.append(means.kl)
+        val = None
+        if len(val_idx):
+            val_means = _evaluate(model, x, w, val_idx, options, generator)
+            val = val_means.loss
             report.validation_loss.append(val)
+            report.validation_reconstruction.append(val_means.reconstruction)
+            report.validation_kl.append(val_means.kl)
         if callback is not None:
             callback(epoch, report.train_loss[-1], val)
         score = val if val is not None else report.train_loss[-1]
@@ -155,6 +201,10 @@ def fit_new_vae(
         options: Training settings.
         seed: Seeds the initial weights and the training.
         device: Where to train.
+
+    Returns:
+        ``(model, report)``; the report is also in ``model.metadata["report"]``
+        (:meth:`TrainingReport.to_dict`), so a saved model keeps its training curves.
     """
     codec = codec or codec_for(designs)
     options = options or TrainingOptions()
@@ -162,6 +212,7 @@ def fit_new_vae(
         torch.manual_seed(seed)  # weight initialisation uses the global generator
         model = build_vae(codec, latent_dim, **options.architecture).to(device)
     report = train_vae(model, designs, options=options, seed=seed)
+    model.metadata["report"] = report.to_dict()  # saved with the model, for plots
     return model, report
 
 
@@ -215,9 +266,9 @@ def fine_tune_vae(
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=options.learning_rate)
     model.train()
-    loss = _epoch(model, x, w, order.to(x.device), options, generator, optimizer)
+    means = _epoch(model, x, w, order.to(x.device), options, generator, optimizer)
     model.eval()
-    return loss
+    return means.loss
 
 
 def _prepare(
@@ -253,10 +304,13 @@ def _split(n: int, fraction: float, generator: torch.Generator) -> tuple[Tensor,
 
 def _batch_loss(
     model: VAE, x: Tensor, w: Tensor, idx: Tensor, beta: float, generator: torch.Generator
-) -> tuple[Tensor, Tensor]:
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Weighted sum of the batch's loss, sum of its weights, and the weighted sums of
+    its two loss terms (a detached tensor ``[nll, kl]``)."""
     nll, kl = model.loss_terms(x[idx], generator)
     weights = w[idx]
-    return (weights * (nll + beta * kl)).sum(), weights.sum()
+    terms = torch.stack([(weights * nll).sum(), (weights * kl).sum()]).detach()
+    return (weights * (nll + beta * kl)).sum(), weights.sum(), terms
 
 
 def _epoch(
@@ -267,18 +321,19 @@ def _epoch(
     options: TrainingOptions,
     generator: torch.Generator,
     optimizer: torch.optim.Optimizer,
-) -> float:
-    total, weight = 0.0, 0.0
+) -> _Means:
+    sums, weight = [0.0, 0.0, 0.0], 0.0
     for batch in order.split(options.batch_size):
-        loss, batch_weight = _batch_loss(model, x, w, batch, options.beta, generator)
+        loss, batch_weight, terms = _batch_loss(model, x, w, batch, options.beta, generator)
         if batch_weight <= 0:
             continue
         optimizer.zero_grad()
         (loss / batch_weight).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
         optimizer.step()
-        total, weight = total + loss.item(), weight + batch_weight.item()
-    return total / max(weight, 1e-12)
+        sums = _add(sums, loss, terms)
+        weight += batch_weight.item()
+    return _means(sums, weight)
 
 
 @torch.no_grad()
@@ -289,13 +344,23 @@ def _evaluate(
     idx: Tensor,
     options: TrainingOptions,
     generator: torch.Generator,
-) -> float:
+) -> _Means:
     model.eval()
-    total, weight = 0.0, 0.0
+    sums, weight = [0.0, 0.0, 0.0], 0.0
     for batch in idx.split(max(options.batch_size, 1024)):
-        loss, batch_weight = _batch_loss(model, x, w, batch, options.beta, generator)
-        total, weight = total + loss.item(), weight + batch_weight.item()
-    return total / max(weight, 1e-12)
+        loss, batch_weight, terms = _batch_loss(model, x, w, batch, options.beta, generator)
+        sums = _add(sums, loss, terms)
+        weight += batch_weight.item()
+    return _means(sums, weight)
+
+
+def _add(sums: list[float], loss: Tensor, terms: Tensor) -> list[float]:
+    """Running ``[loss, nll, kl]`` sums plus one batch's."""
+    return [s + t for s, t in zip(sums, [loss.item(), *terms.tolist()], strict=True)]
+
+
+def _means(sums: list[float], weight: float) -> _Means:
+    return _Means(*(s / max(weight, 1e-12) for s in sums))
 
 
 @torch.no_grad()

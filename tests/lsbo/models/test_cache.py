@@ -50,3 +50,12 @@ def test_a_corrupt_cache_file_is_replaced(strings, tmp_path):
     assert not hit
     _, hit = cached_vae(tmp_path, strings, codec, 2, OPTIONS)
     assert hit
+
+
+def test_a_cached_model_keeps_its_training_report(strings, tmp_path):
+    codec = TokenCodec.from_designs(strings[:50])
+    trained, _ = cached_vae(tmp_path, strings[:50], codec, 2, OPTIONS)
+    loaded, hit = cached_vae(tmp_path, strings[:50], codec, 2, OPTIONS)
+    assert hit
+    assert loaded.metadata["report"] == trained.metadata["report"]
+    assert len(loaded.metadata["report"]["kl"]) == OPTIONS.epochs

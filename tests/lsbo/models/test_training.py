@@ -4,6 +4,7 @@ import torch
 from lsbo.exceptions import InvalidDesignsError, InvalidOptionError
 from lsbo.models import (
     TrainingOptions,
+    TrainingReport,
     build_vae,
     fit_new_vae,
     reconstruction_accuracy,
@@ -115,3 +116,29 @@ def test_sequence_vae_reconstructs_most_expressions():
     print(f"expression VAE: token accuracy {token:.3f}, exact match {exact:.3f}")
     assert token > 0.9
     assert exact > 0.6
+
+
+def test_the_report_has_both_loss_terms_per_epoch_and_survives_a_dict(strings):
+    options = TrainingOptions(epochs=3, patience=5, beta=0.5, validation_fraction=0.2)
+    model, report = fit_new_vae(strings[:60], latent_dim=2, options=options, seed=0)
+    assert len(report.reconstruction) == len(report.kl) == len(report.train_loss) == 3
+    assert len(report.validation_reconstruction) == len(report.validation_kl) == 3
+    for curves, loss in [
+        ((report.reconstruction, report.kl), report.train_loss),
+        ((report.validation_reconstruction, report.validation_kl), report.validation_loss),
+    ]:
+        total = [nll + 0.5 * kl for nll, kl in zip(*curves, strict=True)]
+        assert total == pytest.approx(loss, rel=1e-5)
+    assert model.metadata["report"] == report.to_dict()
+    stored = {**report.to_dict(), "added_later": 1}
+    del stored["kl"]  # a report saved by a version that lacked a field
+    again = TrainingReport.from_dict(stored)
+    assert again.reconstruction == report.reconstruction and again.kl == []
+
+
+def test_without_a_validation_split_its_curves_are_empty(strings):
+    options = TrainingOptions(epochs=2, validation_fraction=0.0)
+    _, report = fit_new_vae(strings[:30], latent_dim=2, options=options, seed=0)
+    assert len(report.kl) == 2
+    assert report.validation_loss == report.validation_reconstruction == []
+    assert report.validation_kl == []
