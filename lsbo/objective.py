@@ -83,6 +83,32 @@ class Objective:
             return f"array of shape {tuple(shape)}, values {low:.3g} to {high:.3g}"
         return str(design)
 
+    def render(self, design: Any) -> Any:
+        """What a plot shows for a design: an image, or else a text.
+
+        The default shows a design that is a 2-D or 3-D array of numbers as that array
+        (an image) and anything else as :meth:`describe`'s text. Objectives whose
+        designs have a picture override it; the molecule objectives draw the molecule.
+
+        Args:
+            design: One design.
+
+        Returns:
+            A float numpy array with values in [0, 1], ``H x W`` (grey) or ``H x W x 3``
+            / ``H x W x 4`` (RGB / RGBA), or a string.
+        """
+        import numpy as np
+
+        if isinstance(design, (str, bytes)):
+            return self.describe(design)
+        try:
+            array = np.asarray(design, dtype=float)
+        except (TypeError, ValueError):
+            return self.describe(design)
+        if array.ndim in (2, 3) and array.size:
+            return array
+        return self.describe(design)
+
     @property
     def n_evaluated(self) -> int:
         """How many designs this objective has been asked to score."""

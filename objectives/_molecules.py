@@ -278,6 +278,21 @@ class MoleculeObjective(Objective):
         smiles = selfies_to_smiles(design)
         return f"{smiles} (SELFIES {design})" if smiles else f"invalid molecule {design!r}"
 
+    def render(self, design: Any) -> Any:
+        """The molecule drawn by rdkit, or :meth:`describe`'s text for an invalid one.
+
+        Returns:
+            A ``200 x 200 x 3`` float array with values in [0, 1] (RGB), or a string.
+        """
+        smiles = selfies_to_smiles(design)
+        if smiles is None:
+            return self.describe(design)
+        _, chem = require_molecules()
+        from rdkit.Chem import Draw
+
+        image = Draw.MolToImage(chem.MolFromSmiles(smiles), size=(200, 200))
+        return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+
 
 def make_codec(designs: Sequence[str]) -> SelfiesCodec:
     """SELFIES tokens of the designs; the longest design bounds the molecule size."""

@@ -151,3 +151,13 @@ def test_a_bad_designs_file_is_a_clear_error(tmp_path, name, content, message):
         path.write_text(content)
     with pytest.raises(InvalidDesignsError, match=re.escape(message)):
         Dataset.from_file(path)
+
+
+def test_render_shows_arrays_as_images_and_everything_else_as_text():
+    objective = Lengths()
+    image = objective.render(np.eye(3, dtype=np.float32))
+    assert isinstance(image, np.ndarray) and image.dtype == float and image.shape == (3, 3)
+    assert objective.render(np.zeros((4, 5, 3))).shape == (4, 5, 3)
+    assert objective.render("abc") == "abc"
+    assert objective.render(np.arange(3)) == objective.describe(np.arange(3))
+    assert objective.render(["a", "b"]) == "['a', 'b']"

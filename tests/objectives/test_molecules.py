@@ -158,6 +158,15 @@ def test_designs_are_shown_as_canonical_smiles_and_selfies():
     assert objective.design_type.startswith("molecule")
 
 
+def test_a_molecule_renders_as_a_drawing_and_an_invalid_one_as_text():
+    objective = qed.OBJECTIVE()
+    image = objective.render(smiles_to_selfies(TOP_QED))
+    assert image.shape == (200, 200, 3) and 0.0 <= image.min() < 0.5 and image.max() == 1.0
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 2  # drawn: not a blank canvas
+    assert objective.render("[Ring1]") == objective.describe("[Ring1]")
+    assert "invalid" in objective.render("[Ring1]")
+
+
 @pytest.mark.parametrize(
     ("design", "words"),
     [
