@@ -1165,18 +1165,22 @@ class Optimizer:
             self.phase = "evaluating"
             outcomes = evaluator.wait(poll=self._heartbeat_interval())
             self.stats.objective_seconds += time.perf_counter() - start
-            for proposal, evaluation in outcomes:
-                record = self.tell(proposal, evaluation)
+            # every finished evaluation is stored before any callback runs: a callback
+            # that stops the run (Ctrl-C, a failure limit) must not lose the others
+            records = [self.tell(proposal, evaluation) for proposal, evaluation in outcomes]
+            limit, streak = self.options.max_consecutive_failures, 0
+            for record in records:
                 failures = failures + 1 if record.status == "failed" else 0
+                streak = max(streak, failures)
                 for callback in callbacks:
                     callback(self, record)
-                limit = self.options.max_consecutive_failures
-                if limit is not None and failures >= limit:
-                    raise ObjectiveError(
-                        f"stopped after {failures} failed evaluations in a row; the last "
-                        f"one: {record.message}. Every evaluation so far is stored: fix "
-                        "the objective and run again to continue"
-                    )
+            if limit is not None and streak >= limit:
+                last = next(r for r in reversed(records) if r.status == "failed")
+                raise ObjectiveError(
+                    f"stopped after {streak} failed evaluations in a row; the last one: "
+                    f"{last.message}. Every evaluation so far is stored: fix the "
+                    "objective and run again to continue"
+                )
 
     def _remaining(self, budget: int) -> int:
         """Evaluations still to start: the budget less those done and those running

@@ -206,25 +206,44 @@ def test_invalid_decodes_are_stored_never_evaluated(tmp_path, strings, string_va
     assert loaded.stats.n_invalid == result.stats.n_invalid
 
 
-def test_ctrl_c_releases_what_is_in_flight_and_the_run_resumes(tmp_path, strings, string_vae):
+def test_ctrl_c_mid_batch_stores_the_whole_batch_and_the_run_resumes(tmp_path, strings, string_vae):
     path = tmp_path / "runs.db"
+    calls: Counter[str] = Counter()
+
+    def score(s):
+        calls[s] += 1
+        return count_a(s)
 
     def interrupt_at_5(optimizer, record):
-        if optimizer.n_evaluated == 5:
+        if optimizer.n_evaluated >= 5:
             raise KeyboardInterrupt
 
     batched = OptimizerOptions(**{**vars(FAST), "batch_size": 3})
     with pytest.raises(KeyboardInterrupt):
-        make(strings, string_vae, path, options=batched).run(12, callbacks=[interrupt_at_5])
-    stored = get_storage(path).proposals(get_storage(path).get_run("run").id)
-    released = [r for r in stored if r["state"] == "pending"]
-    assert released and all(r["worker"] is None for r in released)  # free to take at once
-    resumed = make(strings, string_vae, path, options=batched)
-    result = resumed.run(12)
-    numbers = [r.number for r in result.history]
-    assert len(result.history) == 12 and len(set(numbers)) == 12
-    assert {r["number"] for r in released} <= set(numbers)  # evaluated, not forgotten
-    assert len({r.design for r in result.history}) == 12
+        make(strings, string_vae, path, objective=score, options=batched).run(
+            12, callbacks=[interrupt_at_5]
+        )
+    # the callback stopped the run at the 5th record of the batch 4-6: the 6th, already
+    # scored, is stored too rather than released and scored again
+    stored = lsbo.load_run(path, "run", with_model=False)
+    assert len(stored.history) == 6 == sum(calls.values()) and stored.n_pending == 0
+    result = make(strings, string_vae, path, objective=score, options=batched).run(12)
+    assert len(result.history) == 12 == sum(calls.values())
+    assert max(calls.values()) == 1  # nothing evaluated twice
+    assert len({r.number for r in result.history}) == 12
+
+
+def test_a_failure_limit_mid_batch_stores_every_failure(tmp_path, strings, string_vae):
+    path = tmp_path / "runs.db"
+    options = OptimizerOptions(**{**vars(FAST), "batch_size": 4, "max_consecutive_failures": 2})
+
+    def broken(s):
+        raise RuntimeError("down")
+
+    with pytest.raises(ObjectiveError, match="4 failed evaluations in a row"):
+        make(strings, string_vae, path, objective=broken, options=options).run(10)
+    stored = lsbo.load_run(path, "run", with_model=False)
+    assert [r.status for r in stored.history] == ["failed"] * 4 and stored.n_pending == 0
 
 
 def test_a_pending_proposal_of_a_dead_process_is_evaluated_again(tmp_path, strings, string_vae):
