@@ -98,7 +98,9 @@ class OptimizerOptions:
         latent_dim: Latent dimension of a VAE lsbo trains (``None``: 16 for strings,
             2 for images).
         vae: How the VAE is trained before the search.
-        batch_size: Proposals per ``ask()`` in ``run`` (the q of qLogEI).
+        batch_size: Proposals per ``ask()`` in ``run`` without an executor (the q of
+            qLogEI), scored by one objective call. With an executor, ``run`` keeps
+            ``n_workers`` designs in flight and proposes one as each finishes.
         n_initial: Designs sampled at random from the training designs and scored
             before the GP takes over, when fewer scores than this are known.
         num_restarts: Starting points for optimizing the acquisition function.
