@@ -45,3 +45,8 @@ class RunExistsError(StorageError):
 
 class SearchExhaustedError(LsboError):
     """Every latent point tried decodes to an invalid design or one already evaluated."""
+
+
+class NoDataError(LsboError):
+    """A plot or summary needs data that the run or model does not hold (no complete
+    evaluation, no VAE, no training report)."""
