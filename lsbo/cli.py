@@ -783,6 +783,7 @@ def train(
         seed=seed,
         train_loss=report.train_loss,
         validation_loss=report.validation_loss,
+        report=report.to_dict(),
     )
     console.print(
         f"trained in {time.perf_counter() - start:.1f} s ({len(report.train_loss)} epochs, "

@@ -189,6 +189,10 @@ class OptimizerOptions:
             raise InvalidOptionError("max_reproposals and bounds_margin must be >= 0")
 
 
+# what a retraining adds to a VAE's metadata
+_RETRAINING_STATE = ("retrainings", "adam", "bounds")
+
+
 @dataclass(frozen=True)
 class Proposal:
     """A design the optimizer wants scored.
@@ -418,6 +422,7 @@ class Optimizer:
                 stacklevel=3,
             )
             self.storage.update_run(run.id, settings=settings)
+            run = dataclasses.replace(run, settings=settings)
         return run
 
     def _load_or_train_model(self, model: VAE | None, codec: Codec | None) -> VAE:
@@ -439,7 +444,10 @@ class Optimizer:
             model.codec.encode(self.designs[:1])  # raises if the designs do not fit
             if self.strategy.retraining is not None:  # fine-tuned here: the caller's stays
                 model = copy.deepcopy(model)
-                model.metadata = {}
+                # a fresh schedule: the caller's retraining state goes, the rest stays
+                model.metadata = {
+                    k: v for k, v in model.metadata.items() if k not in _RETRAINING_STATE
+                }
             return model.to(self.options.device).eval()
         start = time.perf_counter()
         vae, _ = fit_new_vae(
@@ -1224,6 +1232,7 @@ class Optimizer:
             name=self.name,
             invalid=list(self.invalid),
             n_pending=len(self._pending) + len(self._foreign),
+            settings=dict(self._run.settings),
         )
 
 

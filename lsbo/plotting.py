@@ -477,6 +477,8 @@ class BestDesigns:
         designs: ``k`` designs.
         values: ``k`` values.
         numbers: ``k`` proposal numbers.
+        evaluations: ``k`` positions in the history (1 for the first evaluation), as
+            the history plot and `lsbo show` count.
     """
 
     name: str
@@ -484,6 +486,7 @@ class BestDesigns:
     designs: list[Any]
     values: np.ndarray
     numbers: np.ndarray
+    evaluations: np.ndarray
 
 
 def best_designs_data(result: OptimizationResult, n: int = 9) -> BestDesigns:
@@ -508,6 +511,7 @@ def best_designs_data(result: OptimizationResult, n: int = 9) -> BestDesigns:
     sign = 1.0 if result.maximize else -1.0
     complete = [r for r in result.history if not math.isnan(_value(r))]
     ranked = sorted(complete, key=lambda r: (-sign * _value(r), r.number))
+    order = {r.number: i for i, r in enumerate(result.history, start=1)}
     chosen: list[Record] = []
     seen: set[Any] = set()
     for record in ranked:
@@ -523,6 +527,7 @@ def best_designs_data(result: OptimizationResult, n: int = 9) -> BestDesigns:
         designs=[r.design for r in chosen],
         values=np.array([_value(r) for r in chosen], dtype=float),
         numbers=np.array([r.number for r in chosen], dtype=int),
+        evaluations=np.array([order[r.number] for r in chosen], dtype=int),
     )
 
 
@@ -954,7 +959,7 @@ def plot_best_designs(
             continue
         _render_cell(ax, rendered[i])
         ax.set_title(f"{i + 1}. value {data.values[i]:.4g}", fontsize="medium")
-        ax.set_xlabel(f"design #{data.numbers[i]}", fontsize="small")
+        ax.set_xlabel(f"evaluation {data.evaluations[i]}", fontsize="small")
     figure.suptitle(f"Best designs: {data.name or 'run'}")
     return figure
 
@@ -1007,7 +1012,7 @@ def plot_interpolation(
 def _draw_text_interpolation(titles: Sequence[str], rendered: Sequence[str]) -> Figure:
     """One row per design, top to bottom: the start design, the decoded ones, the end."""
     longest = max(len(text) for text in rendered)
-    figure = _figure(min(12.0, 5.0 + 0.1 * min(longest, 100)), 1.0 + 0.32 * len(rendered))
+    figure = _figure(min(12.0, 2.6 + 0.1 * min(longest, 100)), 1.0 + 0.32 * len(rendered))
     ax = figure.add_subplot()
     rows = list(range(len(rendered)))
     for row, text in zip(rows, rendered, strict=True):

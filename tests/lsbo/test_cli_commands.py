@@ -240,3 +240,22 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(lab, caps
     )
     with pytest.raises(RuntimeError, match="the data server is down"):
         lsbo.cli.main(["--debug", "run", "crash.py", "--budget", "1"])
+
+
+def test_plot_draws_every_figure_of_a_run_as_png_and_svg(stored, capsys):
+    code, out = lsbo_main(capsys, "plot", "first", "--out", "figures")
+    assert code == 0, out
+    folder = stored.parent / "figures" / "first"
+    for figure in ("history", "latent", "best", "interpolation", "training"):
+        for suffix in ("png", "svg"):
+            path = folder / f"{figure}.{suffix}"
+            assert path.stat().st_size > 1000 and f"figures/first/{figure}.{suffix}" in out
+    assert (folder / "history.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_of_a_run_without_evaluations_draws_what_it_can(lab, capsys):
+    code, out = run_function(capsys, "--budget", 1, "--name", "tiny")
+    assert code == 0, out
+    code, out = lsbo_main(capsys, "plot", "tiny", "--out", "figures")
+    assert code == 0, out
+    assert (lab / "figures" / "tiny" / "history.png").is_file()

@@ -276,6 +276,7 @@ def test_best_designs_are_distinct_and_best_first():
     assert best.designs == ["b", "c", "a"]
     np.testing.assert_array_equal(best.values, [3.0, 2.0, 1.0])
     np.testing.assert_array_equal(best.numbers, [1, 3, 0])
+    np.testing.assert_array_equal(best.evaluations, [2, 4, 1])
     lowest = best_designs_data(synthetic([1.0, 3.0, 1.0, 2.0], False, designs[:4]), n=2)
     assert lowest.designs == ["a", "c"]
     assert best_designs_data(synthetic([None, None])).designs == []
@@ -350,7 +351,7 @@ def test_the_latent_space_shows_the_trust_region_only_for_that_strategy(
 def test_best_designs_are_drawn_as_images_or_text(string_run, image_run):
     images = plot_best_designs(image_run, n=4)
     assert images.axes[0].get_title().startswith("1. value ")
-    assert images.axes[0].get_xlabel().startswith("design #")
+    assert images.axes[0].get_xlabel().startswith("evaluation ")
     assert len(images.axes[0].images) == 1 and images.axes[0].images[0].get_cmap().name == "gray"
     assert images.get_suptitle() == "Best designs: images"
     text = plot_best_designs(string_run, n=3)
