@@ -200,6 +200,8 @@ def test_export_prints_to_the_terminal_without_out(stored, capsys):
     [
         (["show", "nope"], "no run named 'nope' in lsbo-runs.db (runs there: first, second)"),
         (["export", "nope"], "no run named 'nope'"),
+        (["plot", "nope"], "no run named 'nope'"),
+        (["runs", "--storage", "memory"], "--storage memory keeps nothing"),
         (["runs", "--storage", "elsewhere.db"], "no storage file 'elsewhere.db'"),
         (["show", "first", "--storage", "memory"], "--storage memory keeps nothing"),
     ],
