@@ -831,8 +831,8 @@ def draw(
 
 
 def _seconds_note(runs: Mapping[str, list[dict[str, Any]]]) -> str:
-    by_seed = {
-        r["seed"]: r["seconds"].get("vae_initial")
+    by_seed = {  # keyed by the VAE's seed: seeds that share one VAE count it once
+        r["settings"].get("vae_seed", r["seed"]): r["seconds"].get("vae_initial")
         for rs in runs.values()
         for r in rs
         if r["seconds"].get("vae_initial") is not None
@@ -840,6 +840,8 @@ def _seconds_note(runs: Mapping[str, list[dict[str, Any]]]) -> str:
     if not by_seed:
         return "The shared VAE came from lsbo's cache (its training time is not known here)."
     mean = float(np.mean(list(by_seed.values())))
+    if len(by_seed) == 1:
+        return f"Training the VAE took {mean:.0f} s; it is not in the per-run times."
     return (
         f"Training the shared VAE took {mean:.0f} s per seed on average ({len(by_seed)} "
         "seeds); it is not in the per-run times."
