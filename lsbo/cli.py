@@ -850,19 +850,25 @@ def list_runs(storage: ReadStorage = DEFAULT_STORAGE) -> None:
     console.print(table)
 
 
-def _describer(settings: dict[str, Any]) -> Objective:
-    """The run's objective where it can still be loaded (it shows designs best), else
-    the base class, which shows a design as text."""
-    from lsbo.objective import Objective
-
+def _run_task(settings: dict[str, Any]) -> ModuleType | None:
+    """The task a run was made with, where it can still be loaded (``None`` when it was
+    not made by `lsbo run`, or its file has moved or gone since)."""
     metadata = settings.get("metadata") or {}
     spec = metadata.get("objective_spec")
-    if spec:
-        try:
-            return _stored_task(metadata, spec).OBJECTIVE()
-        except LsboError:
-            pass  # moved or deleted since the run: show designs as text
-    return Objective()
+    if not spec:
+        return None
+    try:
+        return _stored_task(metadata, spec)
+    except LsboError:
+        return None
+
+
+def _describer(task: ModuleType | None) -> Objective:
+    """The task's objective (it shows designs best), else the base class, which shows a
+    design as text."""
+    from lsbo.objective import Objective
+
+    return Objective() if task is None else task.OBJECTIVE()
 
 
 @app.command()
@@ -902,7 +908,7 @@ def show(
     if result.best_record is None:
         console.print("no evaluation has completed yet")
         return
-    console.print(best_table(result, _describer(settings), top))
+    console.print(best_table(result, _describer(_run_task(settings)), top))
 
 
 class ExportFormat(StrEnum):
@@ -956,14 +962,10 @@ def plot(
     store = _existing_storage(storage)
     info = _stored_run(store, storage, name)
     result = load_run(store, name)
-    objective = _describer(info.settings)
-    metadata = info.settings.get("metadata") or {}
-    training = None
-    if metadata.get("objective_spec"):
-        try:
-            training = _stored_task(metadata, metadata["objective_spec"]).dataset().designs
-        except LsboError:
-            training = None  # the latent plot then shows the evaluated designs only
+    task = _run_task(info.settings)
+    objective = _describer(task)
+    # without the task, the latent plot shows the evaluated designs only
+    training = None if task is None else task.dataset().designs
     with console.status("drawing..."):
         written = plot_run(result, out / name, objective=objective, training_designs=training)
     for path in written:
