@@ -274,3 +274,26 @@ def test_the_variational_gp_takes_over_above_its_threshold(strings, string_vae):
     gp, Y = optimizer._fit_surrogate()
     assert isinstance(gp, SingleTaskVariationalGP) and len(Y) == 56  # every point
     assert len({r.design for r in optimizer.history}) == 16
+
+
+def test_the_phase_says_what_the_optimizer_is_doing(strings, string_vae):
+    seen = []
+
+    def score(s):
+        seen.append(optimizer.phase)
+        return s.count("a")
+
+    optimizer = Optimizer(score, strings, model=string_vae, options=FAST)
+    optimizer.run(8)
+    assert len(seen) == 8 and set(seen) == {"evaluating"}  # while the objective runs
+    assert optimizer.phase == "idle"
+    phases = []
+    original = optimizer._fit_surrogate
+
+    def fit():
+        phases.append(optimizer.phase)
+        return original()
+
+    optimizer._fit_surrogate = fit
+    optimizer.ask(1)
+    assert phases == ["fitting the GP"]
