@@ -1105,6 +1105,10 @@ class Optimizer:
         Args:
             budget: Total number of objective evaluations of the run.
             callbacks: Called as ``callback(optimizer, record)`` after each evaluation.
+                Evaluations that finish together are all stored before the first
+                callback runs, so ``optimizer.history`` may already hold records
+                newer than ``record``: test it with ``>=``, not ``==``. A callback
+                that raises stops the run; everything finished is kept.
             executor: Where evaluations run: ``None`` (this thread, a batch of
                 ``options.batch_size`` at a time), a ``concurrent.futures.Executor`` or
                 a ``dask.distributed.Client``. With an executor each design is its own
