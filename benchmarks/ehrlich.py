@@ -6,7 +6,8 @@ optimum and the median evaluations to reach it; the genetic algorithm
 (``genetic.py``, after holo-bench's DiscreteEvolution) is strategy ``genetic``.
 
     python benchmarks/ehrlich.py [--strategies plain,random,genetic,...] [--seeds 0-2]
-        [--budget 500] [--jobs N] [--quick] [--report-only] [--param S.FIELD=VALUE]
+        [--budget 500] [--batch-size Q] [--jobs N] [--quick] [--report-only]
+        [--param S.FIELD=VALUE]
 
 Runs go to benchmarks/runs/ehrlich/, the report into benchmarks/RESULTS.md and the
 figure to benchmarks/figures/ehrlich.png (see strategies.py). ``--param

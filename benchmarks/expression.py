@@ -7,7 +7,8 @@ is <= 0.30. Evaluations to reach 0.3 are counted (the expression ``x`` alone
 scores 0.49). ``--quick`` trains on 5,000 designs.
 
     python benchmarks/expression.py [--strategies plain,random,...] [--seeds 0-2]
-        [--budget 500] [--jobs N] [--quick] [--report-only] [--param S.FIELD=VALUE]
+        [--budget 500] [--batch-size Q] [--jobs N] [--quick] [--report-only]
+        [--param S.FIELD=VALUE]
 
 Runs go to benchmarks/runs/expression/, the report into benchmarks/RESULTS.md and the
 figure to benchmarks/figures/expression.png (see strategies.py).

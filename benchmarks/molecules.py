@@ -9,7 +9,8 @@ largest in the training data. Evaluations to reach 10 are counted. ``--quick`` t
 on 2,000 molecules.
 
     python benchmarks/molecules.py [--strategies plain,random,...] [--seeds 0-2]
-        [--budget 500] [--jobs N] [--quick] [--report-only] [--param S.FIELD=VALUE]
+        [--budget 500] [--batch-size Q] [--jobs N] [--quick] [--report-only]
+        [--param S.FIELD=VALUE]
 
 Runs go to benchmarks/runs/penalized-logp/, the report into benchmarks/RESULTS.md and
 the figure to benchmarks/figures/penalized-logp.png (see strategies.py).

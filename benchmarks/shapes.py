@@ -6,7 +6,8 @@ weighted retraining 883 +- 27; lsbo's target is >= 950. Evaluations to reach 800
 counted. Weighted retraining fine-tunes every 5 evaluations, as the paper does here.
 
     python benchmarks/shapes.py [--strategies plain,random,...] [--seeds 0-2]
-        [--budget 500] [--jobs N] [--quick] [--report-only] [--param S.FIELD=VALUE]
+        [--budget 500] [--batch-size Q] [--jobs N] [--quick] [--report-only]
+        [--param S.FIELD=VALUE]
 
 Each (strategy, seed) run goes to benchmarks/runs/shapes/<strategy>-seed<k>.json and is
 not run again while its settings hold; the report goes into benchmarks/RESULTS.md and

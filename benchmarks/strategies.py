@@ -1025,6 +1025,15 @@ def parser(task: Task, description: str) -> argparse.ArgumentParser:
         help="the GP learns from the acquisition's points, not the decoded designs' "
         "encodings (OptimizerOptions.reencode=False); runs are labelled STRATEGY-no-reencode",
     )
+    cli.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        metavar="Q",
+        help="proposals per GP fit (OptimizerOptions.batch_size; trust regions draw them by "
+        "Thompson sampling, the others by sequential greedy qLogEI); runs are labelled "
+        "STRATEGY-qQ",
+    )
     cli.add_argument("--write", action="store_true", help="write RESULTS.md even with --quick")
     cli.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
     return cli
@@ -1047,6 +1056,16 @@ def main(task: Task, description: str, argv: Sequence[str] | None = None) -> Non
     report(task, runs_dir, figures_dir, command, write=write, heading=heading)
 
 
+def run_label(strategy: str, args: argparse.Namespace) -> str | None:
+    """The name of a run with non-default search settings (``None``: the strategy's)."""
+    suffixes = []
+    if args.no_reencode:
+        suffixes.append("no-reencode")
+    if args.batch_size is not None and strategy != "genetic":
+        suffixes.append(f"q{args.batch_size}")
+    return "-".join([strategy, *suffixes]) if suffixes else None
+
+
 def quick_options(task: Task) -> dict[str, Any]:
     """The search (and VAE) settings of ``--quick`` runs."""
     return {**QUICK_OPTIONS, "vae": dict(task.quick_vae)} if task.quick_vae else QUICK_OPTIONS
@@ -1066,6 +1085,10 @@ def specs(task: Task, args: argparse.Namespace, runs_dir: Path) -> list[RunSpec]
     override = dict(quick_options(task)) if args.quick else {}
     if args.no_reencode:
         override["reencode"] = False
+    if args.batch_size is not None:
+        if args.batch_size < 1:
+            raise SystemExit(f"--batch-size {args.batch_size}: give a positive number")
+        override["batch_size"] = args.batch_size
     return [
         RunSpec(
             task=task.name,
@@ -1073,7 +1096,7 @@ def specs(task: Task, args: argparse.Namespace, runs_dir: Path) -> list[RunSpec]
             seed=seed,
             budget=budget,
             runs_dir=runs_dir,
-            label=f"{strategy}-no-reencode" if args.no_reencode else None,
+            label=run_label(strategy, args),
             options_override=override,
             strategy_params=params.get(strategy, {}),
             n_designs=task.quick_designs if args.quick else None,
