@@ -1,0 +1,146 @@
+"""Fixed-seed runs whose full histories are kept as golden files.
+
+The redesign of the optimizer (issue 14) must not change what a run does: these runs
+were recorded before it and ``tests/test_golden.py`` checks that the code reproduces
+them exactly. Regenerate only for a deliberate change of behaviour, and say why in the
+commit that does::
+
+    python -m tests.golden.runs
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lsbo import Objective, Optimizer, OptimizerOptions
+from lsbo.models import TrainingOptions, fit_new_vae
+from lsbo.strategies import get_strategy
+from tests.conftest import squares, toy_strings
+
+HERE = Path(__file__).parent
+OPTIONS = OptimizerOptions(n_initial=5, num_restarts=4, raw_samples=64, mc_samples=64)
+STRATEGIES = {
+    "plain": {},
+    "weighted-retraining": {"period": 5},
+    "trust-region": {},
+    "trust-region+weighted-retraining": {},
+    "random": {},
+}
+
+
+def count_a(s: str) -> float:
+    return float(s.count("a"))
+
+
+def top_left_mass(image: np.ndarray) -> float:
+    return float(np.asarray(image)[:8, :8].sum() - 0.5 * np.asarray(image)[8:, 8:].sum())
+
+
+class Constrained(Objective):
+    """Minimized; "dd" makes a string invalid, and the objective fails on long "ccc" ones."""
+
+    name = "constrained"
+    maximize = False
+    batch_size = 1
+
+    def is_valid(self, design: Any) -> bool:
+        return "dd" not in design
+
+    def _evaluate(self, designs: list[Any]) -> list[float]:
+        if any("ccc" in d and len(d) >= 7 for d in designs):
+            raise ValueError("ccc cannot be made")
+        return [float(d.count("b")) - 0.1 * len(d) for d in designs]
+
+
+@functools.cache
+def _constrained_task() -> tuple[Objective, list[Any], Any, list[float | None]]:
+    designs = toy_strings(400, seed=1)
+    model, _ = fit_new_vae(designs, latent_dim=4, options=TrainingOptions(epochs=8), seed=1)
+    scores = [
+        float(d.count("b")) - 0.1 * len(d) if i % 40 == 0 else None for i, d in enumerate(designs)
+    ]
+    return Constrained(), designs, model, scores
+
+
+@functools.cache
+def _strings_task() -> tuple[Callable[[Any], float], list[Any], Any, None]:
+    designs = toy_strings(400)
+    model, _ = fit_new_vae(designs, latent_dim=4, options=TrainingOptions(epochs=8), seed=0)
+    return count_a, designs, model, None
+
+
+@functools.cache
+def _squares_task() -> tuple[Callable[[Any], float], list[Any], Any, None]:
+    designs = squares()
+    model, _ = fit_new_vae(designs, latent_dim=2, options=TrainingOptions(epochs=8), seed=0)
+    return top_left_mass, designs, model, None
+
+
+TASKS: dict[str, Callable[[], tuple[Any, list[Any], Any, Any]]] = {
+    "strings": _strings_task,
+    "squares": _squares_task,
+    "constrained": _constrained_task,
+}
+BUDGET = 18
+
+
+def _design_id(design: Any) -> str:
+    if isinstance(design, str):
+        return design
+    array = np.asarray(design, dtype=np.float32)
+    return "sha256:" + hashlib.sha256(array.tobytes()).hexdigest()[:16]
+
+
+def run_history(task: str, strategy: str) -> dict[str, Any]:
+    """One run's history and counters, as JSON types."""
+    objective, designs, model, scores = TASKS[task]()
+    settings = STRATEGIES[strategy]
+    if strategy == "trust-region+weighted-retraining":
+        chosen = get_strategy(
+            "trust-region", retraining=get_strategy("weighted-retraining", period=5)
+        )
+    else:
+        chosen = get_strategy(strategy, **settings)
+    batch = 2 if strategy.startswith("trust-region") else 1
+    options = OPTIONS if batch == 1 else OptimizerOptions(**{**OPTIONS.__dict__, "batch_size": 2})
+    optimizer = Optimizer(
+        objective, designs, scores=scores, model=model, options=options, seed=3, strategy=chosen
+    )
+    result = optimizer.run(BUDGET)
+    return {
+        "history": [
+            [r.number, _design_id(r.design), r.value, r.status, r.source, r.iteration]
+            for r in result.history
+        ],
+        "invalid": [_design_id(r.design) for r in result.invalid],
+        "counters": [
+            result.stats.n_decoded,
+            result.stats.n_invalid,
+            result.stats.n_duplicate,
+            result.stats.n_fallback,
+            result.stats.n_retrainings,
+        ],
+    }
+
+
+def golden_path(task: str, strategy: str) -> Path:
+    return HERE / f"{task}-{strategy}.json"
+
+
+def main() -> None:
+    for task in TASKS:
+        for strategy in STRATEGIES:
+            history = run_history(task, strategy)
+            golden_path(task, strategy).write_text(json.dumps(history, indent=1) + "\n")
+            print(task, strategy, len(history["history"]), "evaluations")
+
+
+if __name__ == "__main__":
+    main()
