@@ -16,8 +16,6 @@ from lsbo.exceptions import InvalidOptionError, NoDataError
 from lsbo.loop import OptimizationResult, Record, RunStats
 from lsbo.plotting import (
     MAX_TRAINING_POINTS,
-    _best_summary,
-    _projected_box,
     best_designs_data,
     history_data,
     interpolation_data,
@@ -31,6 +29,8 @@ from lsbo.plotting import (
     save_figure,
     training_data,
 )
+from lsbo.plotting.history import _best_summary
+from lsbo.plotting.latent_space import _projected_box
 from tests.conftest import squares, toy_strings
 
 EPOCHS = 2
