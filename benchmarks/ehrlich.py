@@ -10,11 +10,11 @@ optimum and the median evaluations to reach it; the genetic algorithm
         [--param S.FIELD=VALUE]
 
 Runs go to benchmarks/runs/ehrlich/, the report into benchmarks/RESULTS.md and the
-figure to benchmarks/figures/ehrlich.png (see strategies.py). ``--param
+figure to benchmarks/figures/ehrlich.png (see harness/). ``--param
 genetic.population=100`` sets the genetic algorithm's options.
 """
 
-from strategies import TASKS, main  # benchmarks/ is on the path when run
+from harness import TASKS, main  # benchmarks/ is on the path when run
 
 if __name__ == "__main__":
     main(TASKS["ehrlich"], __doc__.splitlines()[0])

@@ -11,10 +11,10 @@ scores 0.49). ``--quick`` trains on 5,000 designs.
         [--param S.FIELD=VALUE]
 
 Runs go to benchmarks/runs/expression/, the report into benchmarks/RESULTS.md and the
-figure to benchmarks/figures/expression.png (see strategies.py).
+figure to benchmarks/figures/expression.png (see harness/).
 """
 
-from strategies import TASKS, main  # benchmarks/ is on the path when run
+from harness import TASKS, main  # benchmarks/ is on the path when run
 
 if __name__ == "__main__":
     main(TASKS["expression"], __doc__.splitlines()[0])

@@ -20,7 +20,7 @@ evaluations:
   keep their scores and cost nothing.
 
 All randomness comes from ``numpy.random.default_rng(seed)``. Writes the same run files
-as ``strategies.py``, as strategy ``genetic``:
+as the harness (``harness/``), as strategy ``genetic``:
 
     python benchmarks/genetic.py [--task ehrlich] [--seeds 0-2] [--budget 500]
         [--population 50] [--survival 0.2] [--quick] [--no-report]
@@ -37,10 +37,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import harness  # benchmarks/ is on the path when run
 import numpy as np
-import strategies as harness  # benchmarks/ is on the path when run
 
 import objectives
+from lsbo.records import Direction
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class _Search:
     def __init__(self, objective: Any, options: GeneticOptions, seed: int, budget: int) -> None:
         self.objective, self.options, self.budget = objective, options, budget
         self.rng = np.random.default_rng(seed)
-        self.sign = 1.0 if objective.maximize else -1.0
+        self.sign = Direction.of(objective.maximize).sign
         self.scored: dict[str, float] = {}  # every known design -> value (failed: -inf)
         self.seen: set[str] = set()
         self.evaluated: list[str] = []  # in evaluation order
@@ -188,7 +189,7 @@ def genetic_algorithm(
 
 
 def run_genetic(spec: harness.RunSpec, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """One genetic run as a run record of ``strategies.py``."""
+    """One genetic run as a run record of the harness (``harness.run_record``)."""
     start = time.perf_counter()
     data = harness.task_data(spec.task, spec.n_designs)
     objective = objectives.load(spec.task).OBJECTIVE()

@@ -13,10 +13,10 @@ on 2,000 molecules.
         [--param S.FIELD=VALUE]
 
 Runs go to benchmarks/runs/penalized-logp/, the report into benchmarks/RESULTS.md and
-the figure to benchmarks/figures/penalized-logp.png (see strategies.py).
+the figure to benchmarks/figures/penalized-logp.png (see harness/).
 """
 
-from strategies import TASKS, main  # benchmarks/ is on the path when run
+from harness import TASKS, main  # benchmarks/ is on the path when run
 
 if __name__ == "__main__":
     main(TASKS["penalized-logp"], __doc__.splitlines()[0])

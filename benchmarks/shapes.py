@@ -15,7 +15,7 @@ the figure to benchmarks/figures/shapes.png (``--quick``: runs-quick/, figures-q
 RESULTS.md left alone unless ``--write``).
 """
 
-from strategies import TASKS, main  # benchmarks/ is on the path when run
+from harness import TASKS, main  # benchmarks/ is on the path when run
 
 if __name__ == "__main__":
     main(TASKS["shapes"], __doc__.splitlines()[0])
