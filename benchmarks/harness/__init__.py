@@ -19,12 +19,12 @@ Modules:
 - ``runfiles``: run paths, reading and writing run files (format in its docstring);
 - ``runner``: :class:`RunSpec`, :func:`run_one`, :func:`run_many`, the shared VAEs;
 - ``stats``: means and standard errors, best-so-far curves, evaluations to reach;
-- ``report``: the table, the RESULTS.md section and the figure;
+- ``reporting``: the table, the RESULTS.md section and the figure;
 - ``cli``: the flags the task scripts share and :func:`main`.
 """
 
 from .cli import main, parse_params, parse_seeds, parser, run_label, specs
-from .report import draw, number, report, section, table
+from .reporting import draw, number, report, section, table
 from .runfiles import (
     FORMAT,
     ROOT,

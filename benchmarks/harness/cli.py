@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .report import report
+from .reporting import report
 from .runfiles import ROOT
 from .runner import RunSpec, run_many
 from .tasks import QUICK_BUDGET, QUICK_SEEDS, QUICK_STRATEGY_PARAMS, Task, quick_options

@@ -21,7 +21,7 @@ import objectives
 from lsbo.models import cached_vae, default_cache_dir, fingerprint
 from lsbo.records import ProposalState
 
-from .report import number
+from .reporting import number
 from .runfiles import ROOT, is_done, read_run, run_path, run_record, write_run
 from .tasks import (
     TASKS,

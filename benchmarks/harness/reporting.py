@@ -248,9 +248,11 @@ def report(
         print(f"no run files in {runs_dir / task.name}")
         return None
     first = next(iter(runs.values()))[0]
-    data = task_data(task.name, first["settings"]["data"]["n"])
-    data_text = "" if task.data_note is None else task.data_note(data)
-    size_limit = None if task.size_limit is None else task.size_limit(data)
+    data_text, size_limit = "", None
+    if task.data_note is not None or task.size_limit is not None:  # only they need the data
+        data = task_data(task.name, first["settings"]["data"]["n"])
+        data_text = "" if task.data_note is None else task.data_note(data)
+        size_limit = None if task.size_limit is None else task.size_limit(data)
     figure = figures_dir / f"{task.name}.png"
     draw(
         task,
