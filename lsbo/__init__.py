@@ -1,30 +1,52 @@
 """lsbo: latent-space Bayesian optimization of structured designs.
 
-The public API is re-exported here. Heavy modules (torch, BoTorch) load on first use
-of a name that needs them, so ``import lsbo`` stays fast.
+The public API, as BoTorch and Optuna curate theirs: running an optimization
+(:func:`optimize`, :class:`Optimizer`), stored runs (:func:`load_run`,
+:func:`list_runs`, :func:`delete_run`), objectives, options, strategies and what a run
+returns are here; codecs are in :mod:`lsbo.representations`, VAEs and their training in
+:mod:`lsbo.models`, storage in :mod:`lsbo.storage`. Heavy modules (torch, BoTorch) load
+on first use of a name that needs them, so ``import lsbo`` stays fast.
 """
 
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from lsbo.exceptions import LsboError
 from lsbo.objective import Dataset, Evaluation, FunctionObjective, Objective
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {
     "optimize": "lsbo.api",
     "load_run": "lsbo.api",
-    "get_storage": "lsbo.storage",
-    "RDBStorage": "lsbo.storage",
-    "Optimizer": "lsbo.loop",
-    "OptimizerOptions": "lsbo.loop",
-    "OptimizationResult": "lsbo.loop",
-    "Proposal": "lsbo.loop",
-    "Record": "lsbo.loop",
+    "list_runs": "lsbo.api",
+    "delete_run": "lsbo.api",
+    "Optimizer": "lsbo.optimizer",
+    "OptimizerOptions": "lsbo.options",
     "TrainingOptions": "lsbo.models",
+    "OptimizationResult": "lsbo.records",
+    "Proposal": "lsbo.records",
+    "Record": "lsbo.records",
+    "RunStats": "lsbo.records",
+    "Direction": "lsbo.records",
+    "ProposalState": "lsbo.records",
+    "Source": "lsbo.records",
+    "Phase": "lsbo.records",
+    "DaemonThreadExecutor": "lsbo.execution",
+    "STRATEGIES": "lsbo.strategies",
+    "Strategy": "lsbo.strategies",
+    "SearchContext": "lsbo.strategies",
+    "Plain": "lsbo.strategies",
+    "RandomSearch": "lsbo.strategies",
+    "TrustRegion": "lsbo.strategies",
+    "WeightedRetraining": "lsbo.strategies",
+    "get_strategy": "lsbo.strategies",
+}
+# names that lived at the top before 0.2.0: they still work, with a warning
+_MOVED = {
     "VAE": "lsbo.models",
     "SequenceVAE": "lsbo.models",
     "ImageVAE": "lsbo.models",
@@ -35,69 +57,67 @@ _LAZY = {
     "ImageCodec": "lsbo.representations",
     "SelfiesCodec": "lsbo.representations",
     "Codec": "lsbo.representations",
-    "STRATEGIES": "lsbo.strategies",
-    "Strategy": "lsbo.strategies",
-    "Plain": "lsbo.strategies",
-    "RandomSearch": "lsbo.strategies",
-    "TrustRegion": "lsbo.strategies",
-    "WeightedRetraining": "lsbo.strategies",
+    "get_storage": "lsbo.storage",
+    "RDBStorage": "lsbo.storage",
 }
 
 __all__ = [
     "STRATEGIES",
-    "VAE",
-    "Codec",
+    "DaemonThreadExecutor",
     "Dataset",
+    "Direction",
     "Evaluation",
     "FunctionObjective",
-    "ImageCodec",
-    "ImageVAE",
     "LsboError",
     "Objective",
     "OptimizationResult",
     "Optimizer",
     "OptimizerOptions",
+    "Phase",
     "Plain",
     "Proposal",
-    "RDBStorage",
+    "ProposalState",
     "RandomSearch",
     "Record",
-    "SelfiesCodec",
-    "SequenceVAE",
+    "RunStats",
+    "SearchContext",
+    "Source",
     "Strategy",
-    "TokenCodec",
     "TrainingOptions",
     "TrustRegion",
     "WeightedRetraining",
-    "build_vae",
-    "get_storage",
-    "load_model",
+    "delete_run",
+    "get_strategy",
+    "list_runs",
     "load_run",
     "optimize",
-    "train_vae",
 ]
 
 if TYPE_CHECKING:
-    from lsbo.api import load_run, optimize
-    from lsbo.loop import OptimizationResult, Optimizer, OptimizerOptions, Proposal, Record
-    from lsbo.models import (
-        VAE,
-        ImageVAE,
-        SequenceVAE,
-        TrainingOptions,
-        build_vae,
-        load_model,
-        train_vae,
+    from lsbo.api import delete_run, list_runs, load_run, optimize
+    from lsbo.execution import DaemonThreadExecutor
+    from lsbo.models import TrainingOptions
+    from lsbo.optimizer import Optimizer
+    from lsbo.options import OptimizerOptions
+    from lsbo.records import (
+        Direction,
+        OptimizationResult,
+        Phase,
+        Proposal,
+        ProposalState,
+        Record,
+        RunStats,
+        Source,
     )
-    from lsbo.representations import Codec, ImageCodec, SelfiesCodec, TokenCodec
-    from lsbo.storage import RDBStorage, get_storage
     from lsbo.strategies import (
         STRATEGIES,
         Plain,
         RandomSearch,
+        SearchContext,
         Strategy,
         TrustRegion,
         WeightedRetraining,
+        get_strategy,
     )
 
 
@@ -106,4 +126,11 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    if name in _MOVED:
+        warnings.warn(
+            f"lsbo.{name} is deprecated: use {_MOVED[name]}.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(_MOVED[name]), name)
     raise AttributeError(f"module 'lsbo' has no attribute {name!r}")

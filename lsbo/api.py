@@ -1,42 +1,41 @@
-"""``lsbo.optimize``: the one-call entry point, a thin shell over :class:`Optimizer`."""
+"""The one-call entry points: :func:`optimize`, and the stored runs (load, list, delete)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from lsbo.exceptions import RunExistsError
-from lsbo.loop import (
-    OptimizationResult,
-    Optimizer,
-    OptimizerOptions,
-    Record,
-    RunStats,
-    record_from_row,
-)
 from lsbo.models import VAE, load_model
 from lsbo.objective import Objective
+from lsbo.optimizer import Callback, Optimizer
+from lsbo.options import OptimizerOptions
+from lsbo.records import Direction, OptimizationResult, ProposalState, RunStats
 from lsbo.representations import Codec
+from lsbo.run_storage import get_run, record_from_row
+from lsbo.settings import strategy_name
 from lsbo.storage import RDBStorage, get_storage
 from lsbo.strategies import Strategy
+
+Storage = str | os.PathLike[str] | RDBStorage
 
 
 def optimize(
     objective: Objective | Callable[[Any], Any],
     designs: Sequence[Any],
     budget: int = 100,
+    *,
     maximize: bool | None = None,
     seed: int = 0,
-    *,
     scores: Sequence[float | None] | None = None,
     model: VAE | None = None,
     codec: Codec | None = None,
     options: OptimizerOptions | None = None,
-    callbacks: Sequence[Callable[[Optimizer, Record], None]] = (),
+    callbacks: Sequence[Callback] = (),
     storage: str | os.PathLike[str] | RDBStorage | None = None,
     name: str | None = None,
-    resume: bool = False,
+    accept_changes: bool = False,
     executor: Any = None,
     n_workers: int | None = None,
     strategy: str | Strategy | None = None,
@@ -66,13 +65,15 @@ def optimize(
             ``sqlite:///runs.db`` or ``postgresql://...``. A stored run with the same
             ``name`` is continued.
         name: The run's name in ``storage``.
-        resume: Continue a stored run whose settings differ from these.
+        accept_changes: Continue a stored run whose settings differ from these (a
+            stored run with the same settings continues without it).
         executor: Evaluate on a ``concurrent.futures.Executor`` or a
             ``dask.distributed.Client``, several designs at once.
         n_workers: Evaluations in flight at once (default: the executor's workers).
         strategy: ``"plain"`` (default), ``"weighted-retraining"``, ``"trust-region"``,
             ``"trust-region+weighted-retraining"``, ``"random"``, or a
-            :class:`lsbo.Strategy` with its own settings (see :mod:`lsbo.strategies`).
+            :class:`lsbo.Strategy` with its own settings, built in or your own subclass
+            (see :mod:`lsbo.strategies`).
 
     Returns:
         The history of evaluations with ``best_design`` and ``best_value``.
@@ -92,15 +93,13 @@ def optimize(
         seed=seed,
         storage=storage,
         name=name,
-        resume=resume,
+        accept_changes=accept_changes,
         strategy=strategy,
     )
     return optimizer.run(budget, callbacks=callbacks, executor=executor, n_workers=n_workers)
 
 
-def load_run(
-    storage: str | os.PathLike[str] | RDBStorage, name: str, with_model: bool = True
-) -> OptimizationResult:
+def load_run(storage: Storage, name: str, with_model: bool = True) -> OptimizationResult:
     """A stored run's history, best design and settings, without its objective.
 
     Args:
@@ -109,27 +108,97 @@ def load_run(
         with_model: Also load the run's VAE (``result.model``).
 
     Raises:
-        RunExistsError: No run of that name is stored there.
+        RunNotFoundError: No run of that name is stored there.
         StorageError: The storage cannot be read.
     """
     store = get_storage(storage)
-    run = store.get_run(name)
-    if run is None:
-        names = ", ".join(r.name for r in store.list_runs()[:10]) or "none"
-        raise RunExistsError(f"no run named {name!r} in {store} (runs there: {names})")
-    rows = store.proposals(run.id)
-    evaluated = sorted(
-        (row for row in rows if row["state"] in ("complete", "failed")),
-        key=lambda row: row["finish_order"],
-    )
+    run = get_run(store, name)
+    records = [record_from_row(row) for row in store.proposals(run.id)]
+    evaluated = [r for r in records if r.status.evaluated]
+    order = {row["number"]: row["finish_order"] for row in store.proposals(run.id)}
+    evaluated.sort(key=lambda r: order[r.number])
     checkpoint = store.load_checkpoint(run.id, "vae") if with_model else None
     return OptimizationResult(
-        history=[record_from_row(row) for row in evaluated],
+        history=evaluated,
         maximize=bool(run.settings.get("maximize", True)),
         stats=RunStats.from_dict(run.stats),
         model=None if checkpoint is None else load_model(checkpoint),
         name=name,
-        invalid=[record_from_row(row) for row in rows if row["state"] == "invalid"],
-        n_pending=sum(row["state"] == "pending" for row in rows),
+        invalid=[r for r in records if r.status == ProposalState.INVALID],
+        n_pending=sum(r.status == ProposalState.PENDING for r in records),
         settings=run.settings,
     )
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A stored run at a glance, read without its designs.
+
+    Attributes:
+        name: The run's name.
+        objective: Its objective's name.
+        strategy: Its strategy's name.
+        maximize: Direction of the objective.
+        budget: The budget of its last ``run`` (``None``: ask/tell only).
+        counts: Proposals by state (``"complete"``, ``"failed"``, ``"pending"``,
+            ``"invalid"``).
+        best_value: The best complete value, or ``None``.
+        created_at, updated_at: Unix times.
+        settings: Its stored settings.
+    """
+
+    name: str
+    objective: str
+    strategy: str
+    maximize: bool
+    budget: int | None
+    counts: dict[str, int]
+    best_value: float | None
+    created_at: float
+    updated_at: float
+    settings: dict[str, Any]
+
+    @property
+    def n_evaluated(self) -> int:
+        """Evaluations made (complete or failed)."""
+        return sum(self.counts.get(s, 0) for s in (ProposalState.COMPLETE, ProposalState.FAILED))
+
+
+def list_runs(storage: Storage) -> list[RunSummary]:
+    """Every run in a storage, oldest first, with its progress and best value.
+
+    Raises:
+        StorageError: The storage cannot be read.
+    """
+    store = get_storage(storage)
+    summaries = []
+    for info in store.list_runs():
+        direction = Direction.of(bool(info.settings.get("maximize", True)))
+        counts, best = store.summary(info.id, direction.maximize)
+        summaries.append(
+            RunSummary(
+                name=info.name,
+                objective=str(info.settings.get("objective", "?")),
+                strategy=strategy_name(info.settings),
+                maximize=direction.maximize,
+                budget=info.budget,
+                counts=counts,
+                best_value=best,
+                created_at=info.created_at,
+                updated_at=info.updated_at,
+                settings=info.settings,
+            )
+        )
+    return summaries
+
+
+def delete_run(storage: Storage, name: str) -> None:
+    """Delete a stored run with its evaluations and its VAE.
+
+    Raises:
+        RunNotFoundError: No run of that name is stored there.
+        StorageError: The storage cannot be written.
+    """
+    store = get_storage(storage)
+    get_run(store, name)
+    store.delete_run(name)

@@ -19,11 +19,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from lsbo.exceptions import InvalidOptionError, LsboError, RunExistsError
+from lsbo.exceptions import InvalidOptionError, LsboError, RunNotFoundError
 
 if TYPE_CHECKING:
-    from lsbo.loop import OptimizationResult, Optimizer
     from lsbo.objective import Objective
+    from lsbo.optimizer import Optimizer
+    from lsbo.records import OptimizationResult
     from lsbo.storage import RDBStorage
 
 app = typer.Typer(
@@ -367,10 +368,13 @@ def run(
             "command again continues the run; nothing is evaluated twice.",
         ),
     ] = None,
-    resume: Annotated[
+    accept_changes: Annotated[
         bool,
         typer.Option(
-            "--resume", help="Continue the named run even if it was made with other settings."
+            "--accept-changes",
+            "--resume",  # its name before 0.2.0
+            help="Continue the named run with these settings even if it was made with "
+            "others (a run with the same settings continues without it).",
         ),
     ] = False,
     workers: Workers = None,
@@ -407,7 +411,7 @@ def run(
             start = time.perf_counter()
             vae = _run_model(task, spec, data, options, seed, store, name, model, cache)
             optimizer = _optimizer(
-                task, data, options, seed, store, name, resume, metadata, vae, search
+                task, data, options, seed, store, name, accept_changes, metadata, vae, search
             )
             if vae is not None:  # trained or loaded here, not by the optimizer
                 optimizer.stats.vae_seconds += time.perf_counter() - start
@@ -507,14 +511,15 @@ def _run_model(
 
 
 def _stored_run(store: RDBStorage, storage: str, name: str) -> Any:
-    run = store.get_run(name)
-    if run is None:
-        names = ", ".join(r.name for r in store.list_runs()[:10]) or "none"
-        raise RunExistsError(
-            f"no run named {name!r} in {_shown(storage)} (runs there: {names}); make it "
-            f"first with: lsbo run OBJECTIVE --storage {_shown(storage)} --name {name}"
-        )
-    return run
+    from lsbo.run_storage import get_run
+
+    try:
+        return get_run(store, name)
+    except RunNotFoundError as exc:
+        raise RunNotFoundError(
+            f"{exc}; make it first with: lsbo run OBJECTIVE --storage {_shown(storage)} "
+            f"--name {name}"
+        ) from None
 
 
 def _has_stored_vae(store: RDBStorage, name: str) -> bool:
@@ -529,13 +534,13 @@ def _optimizer(
     seed: int,
     store: RDBStorage,
     name: str,
-    resume: bool,
+    accept_changes: bool,
     metadata: dict[str, Any],
     model: Any = None,
     strategy: Any = None,
 ) -> Optimizer:
     """Open (or create) the run; a stored run's VAE takes precedence over ``model``."""
-    from lsbo.loop import Optimizer
+    from lsbo.optimizer import Optimizer
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -548,11 +553,11 @@ def _optimizer(
             seed=seed,
             storage=store,
             name=name,
-            resume=resume,
+            accept_changes=accept_changes,
             metadata=metadata,
             strategy=strategy,
         )
-    for warning in caught:  # e.g. the settings a --resume changed
+    for warning in caught:  # e.g. the settings that --accept-changes changed
         _say(f"[yellow]warning:[/] {escape(str(warning.message))}")
     return optimizer
 
@@ -614,7 +619,9 @@ def _interrupted(
     elif run is None:
         _say(f"interrupted before run {name!r} started; nothing was stored", markup=False)
     else:
-        done = sum(row["state"] in ("complete", "failed") for row in store.proposals(run.id))
+        from lsbo.api import load_run
+
+        done = len(load_run(store, name, with_model=False).history)
         always = {**always, "storage": _shown(storage), "name": name}
         _say(
             f"interrupted: {done} evaluations are saved in {_shown(storage)} (run {name!r}). "
@@ -741,9 +748,7 @@ TOP_DESIGNS = 5  # rows of the summary table after a run
 
 def best_table(result: OptimizationResult, objective: Objective, n: int) -> Table:
     """The ``n`` best complete evaluations of a run, best first, as a rich table."""
-    sign = 1.0 if result.maximize else -1.0
-    complete = [r for r in result.history if r.status == "complete"]
-    best = sorted(complete, key=lambda r: (-sign * r.value, r.number))[:n]  # type: ignore[operator]
+    best = result.direction.ranked(result.history)[:n]
     table = Table("rank", "value", "design", "evaluation", "source", title=f"best {len(best)}")
     for rank, record in enumerate(best, start=1):
         order = result.history.index(record) + 1
@@ -813,39 +818,42 @@ def _existing_storage(text: str) -> RDBStorage:
     return _open_storage(text)
 
 
-def _direction(settings: dict[str, Any]) -> bool:
-    return bool(settings.get("maximize", True))
-
-
-def _strategy_name(settings: dict[str, Any]) -> str:
-    stored = settings.get("strategy")
-    return stored.get("name", "plain") if isinstance(stored, dict) else str(stored or "plain")
-
-
 @app.command("runs")
-def list_runs(storage: ReadStorage = DEFAULT_STORAGE) -> None:
-    """List the runs in a storage, with their progress and best value."""
+def list_runs(
+    storage: ReadStorage = DEFAULT_STORAGE,
+    delete: Annotated[
+        list[str] | None,
+        typer.Option("--delete", help="Delete this run (repeat for several).", show_default=False),
+    ] = None,
+) -> None:
+    """List the runs in a storage, with their progress and best value (or delete some)."""
+    from lsbo.api import delete_run
+    from lsbo.api import list_runs as stored_runs
+
     store = _existing_storage(storage)
-    runs = store.list_runs()
+    for name in delete or []:
+        _stored_run(store, storage, name)  # every name exists before any is deleted
+    for name in delete or []:
+        delete_run(store, name)
+        _say(f"deleted run {name!r} from {_shown(storage)}", markup=False)
+    if delete:
+        return
+    runs = stored_runs(store)
     if not runs:
         _say(f"no runs in {_shown(storage)}", markup=False)
         return
     table = Table("objective", "strategy", "evaluations", "failed", "best", "updated")
     table.columns.insert(0, Column("name", no_wrap=True))
-    for info in runs:
-        counts, best = store.summary(info.id, _direction(info.settings))
-        done = counts.get("complete", 0) + counts.get("failed", 0)
-        spec = (info.settings.get("metadata") or {}).get("objective_spec") or info.settings.get(
-            "objective", "-"
-        )
+    for run in runs:
+        spec = (run.settings.get("metadata") or {}).get("objective_spec") or run.objective
         table.add_row(
-            escape(info.name),
+            escape(run.name),
             escape(_label(str(spec))),
-            _strategy_name(info.settings),
-            f"{done}" + (f" of {info.budget}" if info.budget else ""),
-            str(counts.get("failed", 0)),
-            "-" if best is None else f"{best:.6g}",
-            time.strftime("%m-%d %H:%M", time.localtime(info.updated_at)),
+            run.strategy,
+            f"{run.n_evaluated}" + (f" of {run.budget}" if run.budget else ""),
+            str(run.counts.get("failed", 0)),
+            "-" if run.best_value is None else f"{run.best_value:.6g}",
+            time.strftime("%m-%d %H:%M", time.localtime(run.updated_at)),
         )
     console.print(table)
 
@@ -879,6 +887,7 @@ def show(
 ) -> None:
     """Show a run: its settings, its evaluations by state and its best designs."""
     from lsbo.api import load_run
+    from lsbo.settings import strategy_name
 
     store = _existing_storage(storage)
     info = _stored_run(store, storage, name)
@@ -890,7 +899,7 @@ def show(
     rows = {
         "objective": metadata.get("objective_spec") or settings.get("objective", "-"),
         "direction": "maximize" if result.maximize else "minimize",
-        "strategy": _strategy_name(settings),
+        "strategy": strategy_name(settings),
         "seed": settings.get("seed", "-"),
         "budget": info.budget or "-",
         "latent dimension": (settings.get("options") or {}).get("latent_dim", "-"),

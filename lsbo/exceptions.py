@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 
 class LsboError(Exception):
     """Base class of every error lsbo raises on purpose."""
@@ -39,8 +42,21 @@ class StorageError(LsboError):
     """A storage URL or file cannot be used: unknown scheme, corrupt, read-only, foreign."""
 
 
-class RunExistsError(StorageError):
-    """A run of that name exists with other settings, or a run to load does not exist."""
+class _RunExistsError(StorageError):
+    """Deprecated name of the two errors below (its name said the opposite of one of
+    them): ``except RunExistsError`` still catches both for one release."""
+
+
+class SettingsMismatchError(_RunExistsError):
+    """A run of that name exists with other settings (pass ``accept_changes=True`` to
+    continue it with the new ones)."""
+
+
+class RunNotFoundError(_RunExistsError, KeyError):
+    """No run of that name exists in the storage."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class SearchExhaustedError(LsboError):
@@ -50,3 +66,15 @@ class SearchExhaustedError(LsboError):
 class NoDataError(LsboError):
     """A plot or summary needs data that the run or model does not hold (no complete
     evaluation, no VAE, no training report)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RunExistsError":
+        warnings.warn(
+            "RunExistsError is deprecated: catch SettingsMismatchError (a run exists with "
+            "other settings) or RunNotFoundError (no such run); both are StorageErrors",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return _RunExistsError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

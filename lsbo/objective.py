@@ -213,6 +213,18 @@ def check_value(value: Any, duration: float = 0.0) -> Evaluation:
     return Evaluation(value, "complete", "", duration)
 
 
+def as_evaluation(value: float | Evaluation | BaseException | None) -> Evaluation:
+    """What a user tells of an evaluation, as an :class:`Evaluation`: a value, an
+    ``Evaluation``, or an exception or ``None`` (failed)."""
+    if isinstance(value, Evaluation):
+        return value
+    if value is None:
+        return Evaluation(None, "failed", "no value reported")
+    if isinstance(value, BaseException):
+        return Evaluation(None, "failed", f"{type(value).__name__}: {value}")
+    return check_value(value, 0.0)
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Training designs, with scores for those already evaluated.

@@ -56,7 +56,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from lsbo.exceptions import InvalidOptionError
-from lsbo.loop import OptimizerOptions
+from lsbo.options import OptimizerOptions
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset, Objective
 from lsbo.representations import TokenCodec

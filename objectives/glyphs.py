@@ -80,7 +80,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from lsbo.exceptions import InvalidOptionError
-from lsbo.loop import OptimizerOptions
+from lsbo.options import OptimizerOptions
 from lsbo.models import TrainingOptions, default_cache_dir
 from lsbo.objective import Dataset
 from lsbo.representations import ImageCodec

@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from lsbo.loop import OptimizerOptions
+from lsbo.options import OptimizerOptions
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset
 from lsbo.representations import ImageCodec

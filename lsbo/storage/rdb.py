@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from lsbo.exceptions import LsboError, RunExistsError, StorageError
+from lsbo.exceptions import LsboError, RunNotFoundError, StorageError
 
 SCHEMA_VERSION = 1
 STATES = ("pending", "complete", "failed", "invalid")
@@ -227,7 +227,7 @@ class RDBStorage:
         with self._transaction() as connection:
             run_id = connection.execute(sa.select(_runs.c.id).where(_runs.c.name == name)).scalar()
             if run_id is None:
-                raise RunExistsError(f"no run named {name!r} in {self._where}")
+                raise RunNotFoundError(f"no run named {name!r} in {self._where}")
             for table in (_proposals, _checkpoints):
                 connection.execute(sa.delete(table).where(table.c.run_id == run_id))
             connection.execute(sa.delete(_runs).where(_runs.c.id == run_id))

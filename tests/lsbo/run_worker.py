@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 import time
 
-from lsbo import Optimizer, OptimizerOptions, load_model
+from lsbo import Optimizer, OptimizerOptions
+from lsbo.models import load_model
 from tests.conftest import toy_strings
 
 OPTIONS = OptimizerOptions(n_initial=5, num_restarts=4, raw_samples=64, mc_samples=64)

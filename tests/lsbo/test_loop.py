@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -197,7 +198,7 @@ def test_nan_scores_mean_unscored(strings, string_vae):
     scores = [float("nan")] * len(strings)
     scores[0] = 1.0
     optimizer = Optimizer(count_a, strings, scores=scores, model=string_vae)
-    assert optimizer._Y == [1.0]
+    assert optimizer.observations.Y.tolist() == [1.0]
 
 
 def test_when_every_restart_decodes_invalid_the_fallback_still_proposes_valid_designs(
@@ -242,7 +243,9 @@ def test_when_the_box_decodes_only_seen_designs_the_fallback_looks_beyond_it(str
     def new_design(z):  # three or more 'a's: never in the training strings
         return "aaa" + "b" * (1 + int(abs(float(z.sum())) * 10) % 5)
 
-    optimizer.model = _decoding_only(string_vae, lambda z: seen, new_design, optimizer.bounds)
+    optimizer.latent.model = _decoding_only(
+        string_vae, lambda z: seen, new_design, optimizer.latent.bounds
+    )
     proposals = optimizer.ask(2)
     assert {p.source for p in proposals} == {"fallback"}
     assert all(p.design.startswith("aaa") for p in proposals)
@@ -254,7 +257,9 @@ def test_a_search_space_with_nothing_new_left_is_a_clear_error(strings, string_v
     scores = [count_a(s) for s in strings]
     optimizer = Optimizer(count_a, strings, scores=scores, model=string_vae, options=options)
     seen = strings[0]
-    optimizer.model = _decoding_only(string_vae, lambda z: seen, lambda z: seen, optimizer.bounds)
+    optimizer.latent.model = _decoding_only(
+        string_vae, lambda z: seen, lambda z: seen, optimizer.latent.bounds
+    )
     with pytest.raises(LsboError, match="no valid design that has not been evaluated"):
         optimizer.ask(1)
 
@@ -265,14 +270,16 @@ def test_the_variational_gp_takes_over_above_its_threshold(strings, string_vae):
     scores = [count_a(s) if i < 40 else None for i, s in enumerate(strings)]
     options = OptimizerOptions(**{**vars(FAST), "variational_above": 45, "num_inducing": 16})
     optimizer = Optimizer(count_a, strings, scores=scores, model=string_vae, options=options)
-    assert isinstance(optimizer._fit_surrogate()[0], SingleTaskGP)  # 40 points: exact
+    assert isinstance(optimizer.context().surrogate(), SingleTaskGP)  # 40 points: exact
     for strategy in ("plain", "trust-region"):
         optimizer.strategy = lsbo.strategies.get_strategy(strategy)
         for _ in range(4):
             for proposal in optimizer.ask(2):
                 optimizer.tell(proposal, count_a(proposal.design))
-    gp, Y = optimizer._fit_surrogate()
-    assert isinstance(gp, SingleTaskVariationalGP) and len(Y) == 56  # every point
+    gp = optimizer.context().surrogate()
+    assert isinstance(gp, SingleTaskVariationalGP) and len(optimizer.observations) == 56
+    X, _ = optimizer.observations.training_data(None)  # what the variational GP learns from
+    assert len(X) == 56
     assert len({r.design for r in optimizer.history}) == 16
 
 
@@ -288,12 +295,15 @@ def test_the_phase_says_what_the_optimizer_is_doing(strings, string_vae):
     assert len(seen) == 8 and set(seen) == {"evaluating"}  # while the objective runs
     assert optimizer.phase == "idle"
     phases = []
-    original = optimizer._fit_surrogate
 
-    def fit():
-        phases.append(optimizer.phase)
-        return original()
+    @dataclasses.dataclass(frozen=True)
+    class Watched(lsbo.Plain):  # sees the phase before and after the GP is fitted
+        def propose(self, context, n):
+            before = optimizer.phase
+            context.surrogate()
+            phases.append((before, optimizer.phase))
+            return super().propose(context, n)
 
-    optimizer._fit_surrogate = fit
+    optimizer.strategy = Watched()
     optimizer.ask(1)
-    assert phases == ["fitting the GP"]
+    assert phases == [("sampling", "fitting the GP")]

@@ -16,7 +16,13 @@ import pytest
 
 import lsbo
 from lsbo import Evaluation, Objective, Optimizer, OptimizerOptions
-from lsbo.exceptions import InvalidOptionError, LsboError, ObjectiveError, RunExistsError
+from lsbo.exceptions import (
+    InvalidOptionError,
+    LsboError,
+    ObjectiveError,
+    RunNotFoundError,
+    SettingsMismatchError,
+)
 from lsbo.storage import get_storage
 from tests.lsbo.run_worker import Logged
 
@@ -76,27 +82,37 @@ def test_several_named_runs_share_a_file_and_load_run_reads_them(tmp_path, strin
     assert loaded.settings["seed"] == 0 and loaded.settings["objective"] == "count_a"
     assert loaded.model is not None and loaded.n_pending == 0
     assert len(lsbo.load_run(f"sqlite:///{path}", "second").history) == 6
-    with pytest.raises(RunExistsError, match=r"no run named 'third'.*first, second"):
+    with pytest.raises(RunNotFoundError, match=r"no run named 'third'.*first, second"):
         lsbo.load_run(path, "third")
 
 
-def test_same_name_with_other_settings_needs_resume(tmp_path, strings, string_vae):
+def test_same_name_with_other_settings_needs_accept_changes(tmp_path, strings, string_vae):
     path = tmp_path / "runs.db"
     make(strings, string_vae, path).run(6)
     other = OptimizerOptions(n_initial=5, num_restarts=3, raw_samples=64, mc_samples=64)
-    with pytest.raises(RunExistsError, match=r"other settings \(options.num_restarts: 4 -> 3\)"):
+    with pytest.raises(
+        SettingsMismatchError, match=r"other settings \(options.num_restarts: 4 -> 3\)"
+    ):
         make(strings, string_vae, path, options=other)
-    with pytest.raises(RunExistsError, match=r"seed: 0 -> 1.*resume=True"):
+    with pytest.raises(SettingsMismatchError, match=r"seed: 0 -> 1.*accept_changes=True"):
         make(strings, string_vae, path, seed=1)
     with pytest.warns(UserWarning, match=r"num_restarts"):
-        resumed = make(strings, string_vae, path, options=other, resume=True)
+        resumed = make(strings, string_vae, path, options=other, accept_changes=True)
     assert resumed.n_evaluated == 6 and len(resumed.run(8).history) == 8
     assert lsbo.load_run(path, "run").settings["options"]["num_restarts"] == 3
-    with pytest.raises(RunExistsError, match=r"keeps the VAE.*options.vae.epochs: 20 -> 3"):
+    with pytest.raises(SettingsMismatchError, match=r"keeps the VAE.*options.vae.epochs: 20 -> 3"):
         vae = dataclasses.replace(other.vae, epochs=3)
-        make(strings, string_vae, path, options=dataclasses.replace(other, vae=vae), resume=True)
+        options = dataclasses.replace(other, vae=vae)
+        make(strings, string_vae, path, options=options, accept_changes=True)
     # how the run is executed may change freely
     make(strings, string_vae, path, options=OptimizerOptions(**{**vars(other), "batch_size": 2}))
+    # the names before 0.2.0 still work, with a warning
+    with pytest.warns(DeprecationWarning, match="accept_changes"), pytest.warns(UserWarning):
+        make(strings, string_vae, path, seed=1, resume=True)
+    with pytest.warns(DeprecationWarning, match="RunExistsError is deprecated"):
+        from lsbo.exceptions import RunExistsError
+    assert issubclass(SettingsMismatchError, RunExistsError)
+    assert issubclass(RunNotFoundError, RunExistsError)
 
 
 def test_a_run_stored_before_an_option_existed_resumes(tmp_path, strings, string_vae):
@@ -143,7 +159,7 @@ def test_failures_are_recorded_and_the_gp_sees_them_as_configured(tmp_path, stri
         assert all(
             "RuntimeError: simulator crashed" in r.message or "nan" in r.message for r in failed
         )
-        _, Y = optimizer._gp_data()
+        _, Y = optimizer.observations.training_data(optimizer.options.max_gp_points)
         n_complete = len(result.history) - len(failed)
         if expected is None:
             assert len(Y) == n_complete

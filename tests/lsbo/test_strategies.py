@@ -10,7 +10,7 @@ import torch
 
 import lsbo
 from lsbo import Optimizer, OptimizerOptions
-from lsbo.exceptions import InvalidOptionError, RunExistsError
+from lsbo.exceptions import InvalidOptionError, SettingsMismatchError
 from lsbo.models import fine_tune_vae
 from lsbo.storage import get_storage
 from lsbo.strategies import (
@@ -130,7 +130,7 @@ def test_weighted_retraining_fine_tunes_on_schedule_and_moves_the_gp_with_the_va
     changed = any(not torch.equal(v, optimizer.model.state_dict()[k]) for k, v in original.items())
     assert changed
     # the GP learns from the designs' points in the current latent space
-    X, _ = optimizer._gp_data()
+    X, _ = optimizer.observations.training_data(optimizer.options.max_gp_points)
     encoded, _ = optimizer.model.encode([r.design for r in result.history])
     assert torch.allclose(X.float(), encoded, atol=1e-5)
     assert result.stats.vae_seconds > 0
@@ -159,7 +159,7 @@ def test_a_retrained_run_resumes_with_its_retrained_vae(tmp_path, strings, strin
     resumed.run(13)
     assert resumed.stats.n_retrainings == 3
     assert lsbo.load_run(path, "wr").model.metadata["retrainings"] == 3
-    with pytest.raises(RunExistsError, match="strategy"):
+    with pytest.raises(SettingsMismatchError, match="strategy"):
         Optimizer(count_a, strings, model=string_vae, options=FAST, storage=path, name="wr")
 
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from lsbo.exceptions import RunExistsError, StorageError
+from lsbo.exceptions import RunNotFoundError, StorageError
 from lsbo.storage import BudgetReached, RDBStorage, get_storage
 
 
@@ -43,7 +43,7 @@ class StorageContract:
         assert storage.get_run("missing") is None
         storage.delete_run("b")
         assert [r.name for r in storage.list_runs()] == ["a"]
-        with pytest.raises(RunExistsError, match=r"no run named 'b'"):
+        with pytest.raises(RunNotFoundError, match=r"no run named 'b'"):
             storage.delete_run("b")
 
     def test_a_design_is_claimed_once_and_told_once(self, url):

@@ -1,0 +1,202 @@
+"""The proposal gate: only new, valid designs become proposals.
+
+A strategy proposes latent points; the gate decodes them, records those that decode to
+invalid designs, skips designs already proposed or scored (in any process), and stores
+the rest as pending proposals. When a strategy's points are used up, the gate's
+fallback samples near the best points and ranks the samples with the strategy's own
+acquisition, and its last resort takes unscored training designs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from lsbo.exceptions import SearchExhaustedError
+from lsbo.latent_space import LatentSpace
+from lsbo.objective import Objective
+from lsbo.observations import Observations
+from lsbo.records import Proposal, Record, RunStats, Source
+from lsbo.run_storage import RunStorage
+
+# when the latent box decodes only to seen or invalid designs, the fallback samples the
+# prior at this scale, outside the box
+WIDE_PRIOR_SCALE = 3.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One ``ask``: its number in the run, its seed, and the run's budget (if any)."""
+
+    iteration: int
+    seed: int
+    budget: int | None = None
+
+
+class ProposalGate:
+    """Turns designs and latent points into stored proposals, new and valid only.
+
+    Args:
+        latent: The run's latent space (its VAE may change when retrained).
+        objective: Whose ``is_valid`` a design must pass too.
+        run: Where proposals and invalid decodes are stored.
+        stats: Counters of decodes, invalid and duplicate designs.
+        reencode: The GP learns from the design's own encoding (``True``), not from
+            the point that decoded to it.
+    """
+
+    def __init__(
+        self,
+        latent: LatentSpace,
+        objective: Objective,
+        run: RunStorage,
+        stats: RunStats,
+        reencode: bool = True,
+    ) -> None:
+        self.latent = latent
+        self.objective = objective
+        self.run = run
+        self.stats = stats
+        self.reencode = reencode
+        self.seen: set[str] = set()  # keys of designs proposed or scored, in any process
+        self.invalid: list[Record] = []
+
+    def is_valid(self, design: Any) -> bool:
+        """Whether the codec and the objective both accept ``design``."""
+        return self.latent.is_valid(design) and bool(self.objective.is_valid(design))
+
+    def is_new_and_valid(self, design: Any, count: bool = False) -> bool:
+        """Valid and never proposed; ``count`` adds a rejection to the stats."""
+        if not self.is_valid(design):
+            self.stats.n_invalid += count
+            return False
+        if self.latent.digest(design) in self.seen:
+            self.stats.n_duplicate += count
+            return False
+        return True
+
+    def propose(
+        self, design: Any, point: Tensor | None, source: Source, step: Step
+    ) -> Proposal | None:
+        """Store ``design`` as a pending proposal; ``None`` if another process has it."""
+        digest = self.latent.digest(design)
+        self.seen.add(digest)
+        point = None if point is None else point.detach().to("cpu")
+        if self.reencode or point is None:
+            latent = self.latent.encode([design])[0]
+        else:
+            latent = point.to(self.latent.dtype)
+        proposal = self.run.add_pending(
+            design, digest, latent, point, step.iteration, source, step.budget
+        )
+        if proposal is None:
+            self.stats.n_duplicate += 1
+        return proposal
+
+    def accept(
+        self, candidates: Tensor, source: Source, n: int, step: Step, rejected: list[Tensor]
+    ) -> list[Proposal]:
+        """Up to ``n`` proposals from ``candidates`` (``m x d``, best first).
+
+        Points that decode to invalid designs are recorded; those and the points of
+        duplicates are appended to ``rejected``: treated as pending, they steer the
+        next round elsewhere.
+        """
+        accepted: list[Proposal] = []
+        for z, design in zip(candidates, self.latent.decode(candidates), strict=True):
+            if len(accepted) == n:
+                break
+            self.stats.n_decoded += 1
+            proposal = None
+            if self.is_new_and_valid(design, count=True):
+                proposal = self.propose(design, z, source, step)
+            elif not self.is_valid(design):
+                self.invalid.append(self.run.add_invalid(design, z, step.iteration, source))
+            if proposal is None:
+                rejected.append(z)
+            else:
+                accepted.append(proposal)
+        return accepted
+
+    def initial(self, n: int, step: Step) -> list[Proposal]:
+        """Up to ``n`` training designs, drawn at random, that are new and valid."""
+        generator = torch.Generator().manual_seed(step.seed)
+        designs = self.latent.designs
+        proposals: list[Proposal] = []
+        for i in torch.randperm(len(designs), generator=generator).tolist():
+            if len(proposals) == n:
+                break
+            if self.is_new_and_valid(designs[i]):
+                proposal = self.propose(designs[i], None, Source.INITIAL, step)
+                proposals += [proposal] if proposal else []
+        return proposals
+
+    def fallback(
+        self,
+        ranking: Callable[[Tensor], Tensor],
+        observations: Observations,
+        n: int,
+        step: Step,
+    ) -> list[Proposal]:
+        """Sample near the best points and from the prior; keep the best new designs.
+
+        Samples are clipped to the latent box; only when none of them decodes to a new
+        valid design are wider prior samples (``WIDE_PRIOR_SCALE`` standard deviations,
+        not clipped) tried.
+
+        Args:
+            ranking: Acquisition value of each of ``m x d`` points (larger is better).
+            observations: Whose best points the samples start from.
+            n: Number of proposals wanted.
+            step: The ``ask`` this is part of.
+        """
+        generator = torch.Generator().manual_seed(step.seed - 1)
+        X, Y, bounds = observations.X, observations.Y, self.latent.bounds
+        centers = X[Y.argsort(descending=True)[:10]]
+        noise = torch.randn(1024, X.shape[-1], generator=generator, dtype=X.dtype)
+        local = (
+            centers[torch.arange(512) % len(centers)] + noise[:512] * (bounds[1] - bounds[0]) / 10
+        )
+        z = torch.cat([local, noise[512:]])  # and prior samples
+        usable = self._usable(torch.max(torch.min(z, bounds[1]), bounds[0]))
+        if not usable:  # the box decodes only to seen or invalid designs: look further out
+            usable = self._usable(noise * WIDE_PRIOR_SCALE)
+        proposals: list[Proposal] = []
+        if usable:
+            candidates = list(usable.values())
+            points = torch.stack([point for point, _ in candidates])
+            for i in ranking(points).argsort(descending=True).tolist():
+                if len(proposals) == n:
+                    break
+                point, design = candidates[i]
+                proposal = self.propose(design, point, Source.FALLBACK, step)
+                proposals += [proposal] if proposal else []
+        self.stats.n_fallback += len(proposals)
+        return proposals
+
+    def last_resort(
+        self, proposals: list[Proposal], n: int, step: Step, message: str
+    ) -> list[Proposal]:
+        """Fill up with unscored training designs; with none at all, give up.
+
+        Raises:
+            SearchExhaustedError: Nothing new and valid was found (``message`` says why).
+        """
+        if len(proposals) < n:
+            proposals = proposals + self.initial(n - len(proposals), step)
+        if not proposals:
+            raise SearchExhaustedError(message)
+        return proposals
+
+    def _usable(self, z: Tensor) -> dict[str, tuple[Tensor, Any]]:
+        """The new valid designs that points decode to, one point per distinct design."""
+        usable: dict[str, tuple[Tensor, Any]] = {}
+        for point, design in zip(z, self.latent.decode(z), strict=True):
+            key = self.latent.digest(design)
+            if key not in usable and self.is_new_and_valid(design):
+                usable[key] = (point, design)
+        return usable

@@ -1,0 +1,139 @@
+"""What the surrogate learns from: designs with known values and their latent points."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from botorch.models.model import Model
+from torch import Tensor
+
+from lsbo.exceptions import LsboError
+from lsbo.records import Direction
+from lsbo.surrogates import SurrogateKind, fit_surrogate, select_training_points
+
+
+class Observations:
+    """Designs with known values, their latent points, and where each came from.
+
+    Values are kept signed so that larger is better (``direction.sign * value``), which
+    is what BoTorch's acquisition functions maximize. The given scores of training
+    designs (``from_run=False``) come first, then the run's evaluations in the order
+    they were told.
+
+    Args:
+        direction: Whether the objective is maximized.
+        dtype: Floating-point type of the latent points (the GP's).
+    """
+
+    def __init__(self, direction: Direction, dtype: torch.dtype = torch.float64) -> None:
+        self.direction = direction
+        self.dtype = dtype
+        self.designs: list[Any] = []
+        self._latents: list[Tensor] = []
+        self._values: list[float] = []
+        self._from_run: list[bool] = []
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def add(self, design: Any, value: float, latent: Tensor, from_run: bool) -> None:
+        """Take in one design, its value in the objective's own units, and its point."""
+        self.designs.append(design)
+        self._latents.append(latent.detach().to("cpu", self.dtype))
+        self._values.append(self.direction.sign * value)
+        self._from_run.append(from_run)
+
+    def reencode(self, encode: Callable[[Sequence[Any]], Tensor]) -> None:
+        """Move every point into a new latent space (after the VAE was retrained)."""
+        if self.designs:
+            self._latents = list(encode(self.designs).to("cpu", self.dtype))
+
+    @property
+    def X(self) -> Tensor:
+        """``n x d`` latent points."""
+        return torch.stack(self._latents)
+
+    @property
+    def Y(self) -> Tensor:
+        """``n`` signed values (larger is better)."""
+        return torch.tensor(self._values, dtype=self.dtype)
+
+    @property
+    def from_run(self) -> Tensor:
+        """``n`` booleans: evaluated in the run (``False``: a score given with the data)."""
+        return torch.tensor(self._from_run)
+
+    def given_values(self) -> list[float]:
+        """Signed values of the scores given with the training designs."""
+        return [y for y, run in zip(self._values, self._from_run, strict=True) if not run]
+
+    def worst(self) -> float | None:
+        """The worst value so far in the objective's own units (``None``: none yet)."""
+        return self.direction.sign * min(self._values) if self._values else None
+
+    def best_point(self) -> Tensor:
+        """``d`` latent point of the best value (the first among equals)."""
+        return self.X[int(self.Y.argmax())]
+
+    def priority(self, seed: int) -> Tensor:
+        """A pseudo-random key per observation that never changes as more arrive.
+
+        An integer hash of (index, seed): a point keeps its key at every step, so the
+        random part of the GP's training subset stays stable.
+        """
+        mask = 0xFFFFFFFF
+        key = (torch.arange(len(self), dtype=torch.int64) + seed * 0x9E3779B9) & mask
+        for _ in range(2):
+            key = ((key ^ (key >> 16)) * 0x45D9F3B) & mask
+        return key ^ (key >> 16)
+
+    def training_data(self, max_points: int | None, seed: int = 0) -> tuple[Tensor, Tensor]:
+        """What the GP learns from: ``m x d`` points and ``m x 1`` values.
+
+        Args:
+            max_points: At most this many, chosen by
+                :func:`lsbo.surrogates.select_training_points` (``None``: all).
+            seed: Seeds the random part of the choice.
+
+        Raises:
+            LsboError: Fewer than two values are known.
+        """
+        if len(self) < 2:
+            raise LsboError(
+                "fewer than 2 evaluations succeeded, so no surrogate can be fitted; "
+                "check that the objective works on the training designs"
+            )
+        X, Y = self.X, self.Y
+        if max_points is None:
+            return X, Y.unsqueeze(-1)
+        keep = select_training_points(Y, self.from_run, max_points, self.priority(seed))
+        return X[keep], Y[keep].unsqueeze(-1)
+
+    def fit_surrogate(
+        self,
+        bounds: Tensor,
+        *,
+        max_gp_points: int,
+        variational_above: int | None,
+        num_inducing: int,
+        seed: int,
+        warm_start: dict[str, Any] | None = None,
+    ) -> tuple[Model, dict[str, Any]]:
+        """The GP of a step: exact on a subset, or variational on every point.
+
+        Above ``variational_above`` points the surrogate is a variational GP with
+        ``num_inducing`` inducing points on all of them; otherwise an exact GP on at
+        most ``max_gp_points``. The same ``seed`` at every step keeps the variational
+        fit's subsample, so warm starts work.
+
+        Returns:
+            ``(model, state)``: the fitted GP and its hyperparameters for the next
+            step's warm start.
+        """
+        big = variational_above is not None and len(self) > variational_above
+        X, Y = self.training_data(None if big else max_gp_points, seed)
+        extra = {"num_inducing": num_inducing} if big else {}
+        kind: SurrogateKind = "variational" if big else "exact"
+        return fit_surrogate(X, Y, bounds, kind=kind, warm_start=warm_start, seed=seed, **extra)

@@ -1,0 +1,181 @@
+"""What every strategy is: a frozen dataclass of settings that proposes latent points.
+
+A strategy carries its own search, as an Optuna sampler carries its own sampling. The
+optimizer calls :meth:`Strategy.propose` with a read-only :class:`SearchContext` (the
+latent space, the observations, the history, the pending points, the step's seed) and
+turns the points it returns, best first, into proposals: those that decode to new,
+valid designs (:class:`lsbo.gate.ProposalGate`). To write one, subclass
+:class:`Strategy` in your own file::
+
+    @dataclass(frozen=True)
+    class Sobol(lsbo.Strategy):
+        name: ClassVar[str] = "sobol"
+
+        def propose(self, context, n):
+            engine = torch.quasirandom.SobolEngine(context.latent.dim, seed=context.seed)
+            low, high = context.latent.bounds
+            return low + (high - low) * engine.draw(4 * n).to(low)
+
+    lsbo.optimize(f, designs, strategy=Sobol())
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import torch
+from botorch.models.model import Model
+from torch import Tensor
+
+from lsbo.acquisition import qlogei_values
+from lsbo.latent_space import LatentSpace
+from lsbo.observations import Observations
+from lsbo.records import Record, Source
+
+if TYPE_CHECKING:
+    from lsbo.options import OptimizerOptions
+    from lsbo.strategies.retraining import WeightedRetraining
+
+
+@dataclass(frozen=True)
+class SearchContext:
+    """What a strategy sees when it proposes: read it, do not change it.
+
+    Attributes:
+        latent: The latent space (VAE, search box ``latent.bounds``, ``latent.dim``).
+        observations: Latent points ``X`` and signed values ``Y`` (larger is better)
+            of the designs scored so far.
+        history: The run's evaluations, in the order they finished.
+        options: The optimizer's options.
+        seed: This step's seed (distinct per ``ask``, reproducible).
+        run_seed: The run's seed.
+        batch_size: Proposals per step of the run (its q).
+        round: Which try of this step (0 first; later rounds follow points that
+            decoded to unusable designs).
+        notes: What a strategy wants to show about its step (e.g. a trust region's
+            ``"region"``); the optimizer keeps the last step's notes.
+    """
+
+    latent: LatentSpace
+    observations: Observations
+    history: Sequence[Record]
+    options: OptimizerOptions
+    seed: int
+    run_seed: int
+    batch_size: int
+    fit: Callable[[], Model] = field(repr=False)
+    pending: Callable[[], list[Tensor]] = field(repr=False, default=list)
+    round: int = 0
+    rejected: list[Tensor] = field(default_factory=list, repr=False)
+    notes: dict[str, Any] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def surrogate(self) -> Model:
+        """The GP fitted on the observations for this step (fitted once, on first use)."""
+        if "surrogate" not in self._cache:
+            self._cache["surrogate"] = self.fit()
+        return self._cache["surrogate"]
+
+    @property
+    def fitted(self) -> bool:
+        """Whether :meth:`surrogate` was called in this step."""
+        return "surrogate" in self._cache
+
+    @property
+    def generator(self) -> torch.Generator:
+        """A generator seeded with the step's seed, shared by the step's rounds."""
+        if "generator" not in self._cache:
+            self._cache["generator"] = torch.Generator().manual_seed(self.seed)
+        return self._cache["generator"]
+
+    @property
+    def best_f(self) -> Tensor:
+        """The best signed value observed so far."""
+        return self.observations.Y.max()
+
+    def pending_points(self) -> Tensor | None:
+        """``m x d`` points to avoid: pending proposals of every process, and this
+        step's points that decoded to unusable designs (``None`` when there are none)."""
+        points = list(self.pending())
+        points += [z.to("cpu", self.latent.dtype) for z in self.rejected]
+        return torch.stack(points) if points else None
+
+    def next_round(self) -> SearchContext:
+        """The context of the step's next round (same surrogate, notes and rejections)."""
+        return dataclasses.replace(self, round=self.round + 1)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """Base class of search strategies.
+
+    Subclasses are frozen dataclasses whose fields are their settings (stored with a
+    run and compared on resume), with a ``name`` and a :meth:`propose`.
+
+    Class attributes:
+        name: The name a run stores; built-in ones are in :data:`lsbo.STRATEGIES`.
+        source: What its proposals are marked as (``Source.BO``).
+        exhausted: What the error says when no new valid design can be found.
+    """
+
+    name: ClassVar[str] = ""
+    source: ClassVar[Source] = Source.BO
+    exhausted: ClassVar[str] = (
+        "the optimizer found no valid design that has not been evaluated yet; "
+        "the search space may be exhausted or the VAE decodes few valid designs"
+    )
+
+    def propose(self, context: SearchContext, n: int) -> Tensor:
+        """Latent points for the next ``n`` proposals, best first.
+
+        Return more than ``n`` where you can: later points stand in for earlier ones
+        that decode to invalid or already seen designs.
+
+        Args:
+            context: The run as it stands.
+            n: Proposals wanted.
+
+        Returns:
+            An ``m x d`` tensor (``m >= 1``).
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement propose(context, n)")
+
+    def rounds(self, options: OptimizerOptions) -> int:
+        """How many times :meth:`propose` is called in one step while its points
+        decode to unusable designs (default: ``options.max_reproposals + 1``)."""
+        return options.max_reproposals + 1
+
+    def ranking(self, context: SearchContext) -> Callable[[Tensor], Tensor] | None:
+        """A function that scores ``m x d`` points (larger is better), to rank the
+        fallback's samples when every round's points were unusable; ``None`` (the
+        default): no fallback, unscored training designs are taken instead."""
+        return None
+
+    def settings(self) -> dict[str, Any]:
+        """The strategy's name and fields as JSON types (what a run stores)."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        for key, value in fields.items():
+            if isinstance(value, Strategy):
+                fields[key] = value.settings()
+        return {"name": self.name or type(self).__name__, **fields}
+
+    @property
+    def retraining(self) -> WeightedRetraining | None:
+        """The retraining schedule this strategy follows, if any."""
+        return None
+
+
+def qlogei_ranking(context: SearchContext) -> Callable[[Tensor], Tensor]:
+    """qLogEI of each point under the step's GP, given the pending points."""
+    return functools.partial(
+        qlogei_values,
+        context.surrogate(),
+        best_f=context.best_f,
+        X_pending=context.pending_points(),
+        mc_samples=context.options.mc_samples,
+        seed=context.seed,
+    )

@@ -1,0 +1,144 @@
+"""TuRBO in latent space: Thompson sampling in a box around the best point.
+
+The region's state is a pure function of the run's history (:meth:`TrustRegion.state`),
+so a resumed run continues with the region it had and a plot of a stored run shows the
+region the run would search next, both from this one place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from torch import Tensor
+
+from lsbo.acquisition.trust_region import (
+    TrustRegionState,
+    replay,
+    thompson_sample,
+    trust_region_bounds,
+)
+from lsbo.exceptions import InvalidOptionError
+from lsbo.records import Record, Source
+from lsbo.strategies.base import SearchContext, Strategy, qlogei_ranking
+from lsbo.strategies.retraining import WeightedRetraining
+
+
+@dataclass(frozen=True)
+class TrustRegion(Strategy):
+    """TuRBO in latent space: Thompson sampling inside a box around the best point.
+
+    The box is centred on the best latent point, its side ``length`` (in the latent
+    box normalized to the unit cube) stretched per dimension by the GP's lengthscales.
+    After ``success_tolerance`` improving batches in a row it doubles (at most
+    ``length_max``); after ``failure_tolerance`` batches without improvement it halves;
+    below ``length_min`` it restarts at ``length_init``. Defaults are those of
+    BoTorch's TuRBO tutorial. Eriksson et al., Scalable Global Optimization via Local
+    Bayesian Optimization, NeurIPS 2019; Maus et al., Local Latent Space Bayesian
+    Optimization over Structured Inputs (LOL-BO), NeurIPS 2022.
+
+    Attributes:
+        length_init: Side of a new region.
+        length_min: A region smaller than this restarts.
+        length_max: Largest side.
+        success_tolerance: Improving batches in a row before the region grows.
+        failure_tolerance: Batches without improvement before it shrinks (``None``:
+            ``ceil(max(4 / q, d / q))`` for batches of ``q`` in ``d`` dimensions).
+        n_candidates: Sobol points in the region for Thompson sampling (``None``:
+            ``min(5000, max(2000, 200 d))``).
+        retraining: Also fine-tune the VAE on a weighted-retraining schedule.
+    """
+
+    name: ClassVar[str] = "trust-region"
+    length_init: float = 0.8
+    length_min: float = 0.5**7
+    length_max: float = 1.6
+    success_tolerance: int = 10
+    failure_tolerance: int | None = None
+    n_candidates: int | None = None
+    retraining: WeightedRetraining | None = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if not 0 < self.length_min <= self.length_init <= self.length_max:
+            raise InvalidOptionError(
+                "trust region lengths must satisfy 0 < length_min <= length_init <= "
+                f"length_max, got {self.length_min}, {self.length_init}, {self.length_max}"
+            )
+        if self.success_tolerance < 1 or (self.failure_tolerance or 1) < 1:
+            raise InvalidOptionError("success_tolerance and failure_tolerance must be >= 1")
+        if self.n_candidates is not None and self.n_candidates < 1:
+            raise InvalidOptionError("n_candidates must be >= 1 or None")
+
+    def settings(self) -> dict[str, Any]:
+        """The stored settings, with the retraining schedule's own settings nested."""
+        settings = super().settings()
+        if self.retraining is None:
+            settings["retraining"] = None
+        return settings
+
+    def propose(self, context: SearchContext, n: int) -> Tensor:
+        """``4 n + 16`` Thompson samples in the region, best first: the first ``n`` are
+        the batch, the others stand in for points that decode to unusable designs."""
+        region = self.region(context)
+        context.notes["region"] = region
+        return thompson_sample(
+            context.surrogate(),
+            context.observations.best_point(),
+            region,
+            n=4 * n + 16,
+            n_candidates=self.n_candidates,
+            seed=context.seed + context.round,
+        )
+
+    def ranking(self, context: SearchContext) -> Callable[[Tensor], Tensor]:
+        """qLogEI of each point (the fallback ranks samples of the whole box)."""
+        return qlogei_ranking(context)
+
+    def region(self, context: SearchContext) -> Tensor:
+        """The ``2 x d`` box of this step: around the best point, with the side of
+        :meth:`state`, stretched by the step's GP's lengthscales."""
+        state = self.state(context)
+        center = context.observations.best_point()
+        return trust_region_bounds(context.surrogate(), center, state.length, context.latent.bounds)
+
+    def state(self, context: SearchContext) -> TrustRegionState:
+        """The region's state now, rebuilt from the history.
+
+        Known scores and the initial designs set the best value, then each later batch
+        (the proposals of one ``ask``) grows or shrinks the region.
+        """
+        state = TrustRegionState(
+            length_init=self.length_init,
+            length_min=self.length_min,
+            length_max=self.length_max,
+            success_tolerance=self.success_tolerance,
+            failure_tolerance=failure_tolerance(self, context.latent.dim, context.batch_size),
+            length=self.length_init,
+        )
+        sign = context.observations.direction.sign
+        start, batches = _start_and_batches(context.history, sign)
+        return replay(state, [*context.observations.given_values(), *start], batches)
+
+
+def _start_and_batches(
+    history: Iterable[Record], sign: float
+) -> tuple[list[float], list[list[float]]]:
+    """Signed values of the initial designs, and of each later batch (one ``ask``)."""
+    start: list[float] = []
+    batches: dict[int, list[float]] = {}
+    for record in history:
+        values = [] if record.value is None else [sign * record.value]
+        if record.source == Source.INITIAL:
+            start += values
+        else:
+            batches.setdefault(record.iteration, []).extend(values)
+    return start, list(batches.values())
+
+
+def failure_tolerance(strategy: TrustRegion, dim: int, q: int) -> int:
+    """Batches without improvement before the region shrinks."""
+    if strategy.failure_tolerance is not None:
+        return strategy.failure_tolerance
+    return math.ceil(max(4.0 / q, dim / q))
