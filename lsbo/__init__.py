@@ -11,9 +11,9 @@ on first use of a name that needs them, so ``import lsbo`` stays fast.
 from __future__ import annotations
 
 import importlib
-import warnings
 from typing import TYPE_CHECKING, Any
 
+from lsbo._deprecated import moved
 from lsbo.exceptions import LsboError
 from lsbo.objective import Dataset, Evaluation, FunctionObjective, Objective
 
@@ -126,11 +126,4 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
-    if name in _MOVED:
-        warnings.warn(
-            f"lsbo.{name} is deprecated: use {_MOVED[name]}.{name}",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module 'lsbo' has no attribute {name!r}")
+    return moved(__name__, name, _MOVED)

@@ -57,7 +57,7 @@ def optimize(
         seed: Makes the run reproducible on CPU.
         scores: Known values, one per design (``None`` where unknown); those designs
             are not evaluated again and cost no budget.
-        model: A pretrained VAE (see :func:`lsbo.load_model`).
+        model: A pretrained VAE (see :func:`lsbo.models.load_model`).
         codec: Codec for the VAE lsbo trains (default: chosen from the designs).
         options: Search and training settings.
         callbacks: Called as ``callback(optimizer, record)`` after each evaluation.

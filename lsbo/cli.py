@@ -514,7 +514,7 @@ def _stored_run(store: RDBStorage, storage: str, name: str) -> Any:
     from lsbo.run_storage import get_run
 
     try:
-        return get_run(store, name)
+        return get_run(store, name, where=_shown(storage))
     except RunNotFoundError as exc:
         raise RunNotFoundError(
             f"{exc}; make it first with: lsbo run OBJECTIVE --storage {_shown(storage)} "

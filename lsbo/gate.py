@@ -22,6 +22,7 @@ from lsbo.objective import Objective
 from lsbo.observations import Observations
 from lsbo.records import Proposal, Record, RunStats, Source
 from lsbo.run_storage import RunStorage
+from lsbo.strategies import SearchContext, Strategy
 
 # when the latent box decodes only to seen or invalid designs, the fallback samples the
 # prior at this scale, outside the box
@@ -96,6 +97,29 @@ class ProposalGate:
         if proposal is None:
             self.stats.n_duplicate += 1
         return proposal
+
+    def search(
+        self, strategy: Strategy, context: SearchContext, n: int, step: Step
+    ) -> list[Proposal]:
+        """``n`` proposals: the strategy's points in up to ``strategy.rounds`` rounds
+        (each round avoids the points that decoded to unusable designs before), then
+        the fallback ranked by the strategy's ``ranking``, then training designs.
+
+        Raises:
+            SearchExhaustedError: Nothing new and valid was found at all.
+        """
+        proposals: list[Proposal] = []
+        for _ in range(strategy.rounds(context.options)):
+            wanted = n - len(proposals)
+            points = strategy.propose(context, wanted)
+            proposals += self.accept(points, strategy.source, wanted, step, context.rejected)
+            if len(proposals) == n:
+                return proposals
+            context = context.next_round()
+        ranking = strategy.ranking(context)
+        if ranking is not None:
+            proposals += self.fallback(ranking, context.observations, n - len(proposals), step)
+        return self.last_resort(proposals, n, step, strategy.exhausted)
 
     def accept(
         self, candidates: Tensor, source: Source, n: int, step: Step, rejected: list[Tensor]

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
 
 from lsbo.acquisition import latent_bounds
-from lsbo.models import VAE
+from lsbo.models import VAE, TrainingOptions, fit_new_vae
 from lsbo.observations import Observations
 from lsbo.storage.serialize import key_digest
+
+if TYPE_CHECKING:
+    from lsbo.options import OptimizerOptions
+    from lsbo.representations import Codec
+    from lsbo.run_storage import RunStorage
+    from lsbo.strategies.retraining import WeightedRetraining
 
 
 def search_box(model: VAE | None, training_latents: Tensor, margin: float) -> Tensor:
@@ -22,6 +30,17 @@ def search_box(model: VAE | None, training_latents: Tensor, margin: float) -> Te
     if stored is not None:
         return torch.tensor(stored, dtype=training_latents.dtype)
     return latent_bounds(training_latents, margin)
+
+
+# what a retraining adds to a VAE's metadata
+RETRAINING_STATE = ("retrainings", "adam", "bounds")
+
+
+def without_retraining_state(model: VAE) -> VAE:
+    """A copy of ``model`` without the retraining state of another run."""
+    model = copy.deepcopy(model)
+    model.metadata = {k: v for k, v in model.metadata.items() if k not in RETRAINING_STATE}
+    return model
 
 
 class LatentSpace:
@@ -43,6 +62,53 @@ class LatentSpace:
         self.margin = margin
         self.dtype = dtype
         self.bounds = torch.empty(2, model.latent_dim, dtype=dtype)
+
+    @classmethod
+    def of_run(
+        cls,
+        run: RunStorage,
+        designs: Sequence[Any],
+        options: OptimizerOptions,
+        seed: int,
+        model: VAE | None = None,
+        codec: Codec | None = None,
+        fresh_schedule: bool = False,
+    ) -> tuple[LatentSpace, float]:
+        """The latent space of a run: its stored VAE, else ``model``, else a new one.
+
+        A VAE given or trained here is stored with the run (unless another process
+        stored one first: then all share that one, so they share one latent space).
+
+        Args:
+            run: The run's storage.
+            designs: The training designs.
+            options: The run's options (VAE training, device, box margin, dtype).
+            seed: Seeds the training.
+            model: A trained VAE to use (its codec must accept the designs).
+            codec: Codec of a VAE trained here (default: chosen from the designs).
+            fresh_schedule: Use a copy of ``model`` without the retraining state of
+                another run (it is fine-tuned here; the caller's stays as it is).
+
+        Returns:
+            ``(latent space, seconds spent training)``.
+        """
+        stored, seconds = run.load_model(), 0.0
+        if stored is not None:
+            model = stored
+        elif model is not None:
+            model.codec.encode(list(designs[:1]))  # raises if the designs do not fit
+            model = without_retraining_state(model) if fresh_schedule else model
+        else:
+            start = time.perf_counter()
+            model, _ = fit_new_vae(
+                designs, codec=codec, latent_dim=options.latent_dim, options=options.vae,
+                seed=seed, device=options.device,
+            )  # fmt: skip
+            seconds = time.perf_counter() - start
+        model = model.to(options.device).eval()
+        if stored is None and not run.save_model(model, seed, replace=False):
+            return cls.of_run(run, designs, options, seed)  # another process stored one first
+        return cls(model, designs, options.bounds_margin, options.dtype), seconds
 
     @property
     def dim(self) -> int:
@@ -98,6 +164,22 @@ class LatentSpace:
             known[self.digest(design)] = (design, value)
         designs = [design for design, _ in known.values()]
         return designs, torch.tensor([value for _, value in known.values()], dtype=torch.float64)
+
+    def retrain(
+        self,
+        schedule: WeightedRetraining,
+        observations: Observations,
+        due: int,
+        seed: int,
+        vae: TrainingOptions,
+    ) -> None:
+        """Fine-tune the VAE on every known design (retraining number ``due``), then
+        move the observations and the box into its new latent space; the box, which
+        now spans the evaluated designs too, is kept in the VAE's metadata."""
+        designs, values = self.known_designs(observations)
+        schedule.retrain(self.model, designs, values, due, seed, vae)
+        self.refresh(observations, extend_bounds=True)
+        self.model.metadata = {**self.model.metadata, "bounds": self.bounds.tolist()}
 
     def set_model(self, model: VAE, observations: Observations, extend: bool = False) -> None:
         """Use another VAE (a retrained one) and move everything into its space."""

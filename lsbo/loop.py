@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
+
+from lsbo._deprecated import moved
 
 _MOVED = {
     "Optimizer": "lsbo.optimizer",
@@ -20,13 +21,4 @@ _MOVED = {
 
 
 def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        import importlib
-
-        warnings.warn(
-            f"lsbo.loop is deprecated: import {name} from {_MOVED[name]} (or from lsbo)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return moved(__name__, name, _MOVED)

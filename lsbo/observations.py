@@ -10,7 +10,7 @@ from botorch.models.model import Model
 from torch import Tensor
 
 from lsbo.exceptions import LsboError
-from lsbo.records import Direction
+from lsbo.records import Direction, ProposalState, Record
 from lsbo.surrogates import SurrogateKind, fit_surrogate, select_training_points
 
 
@@ -34,6 +34,7 @@ class Observations:
         self._latents: list[Tensor] = []
         self._values: list[float] = []
         self._from_run: list[bool] = []
+        self.history: list[Record] = []  # the run's evaluations, in the order they finished
 
     def __len__(self) -> int:
         return len(self._values)
@@ -44,6 +45,17 @@ class Observations:
         self._latents.append(latent.detach().to("cpu", self.dtype))
         self._values.append(self.direction.sign * value)
         self._from_run.append(from_run)
+
+    def add_record(self, record: Record, failure_value: float | str | None = None) -> None:
+        """Take in an evaluation of the run: every one joins the history; a complete one
+        joins the GP's data, and so does a failed one when ``failure_value`` is a
+        number or ``"worst"`` (the worst value so far; see ``OptimizerOptions``)."""
+        self.history.append(record)
+        value = record.value
+        if record.status != ProposalState.COMPLETE:
+            value = self.worst() if failure_value == "worst" else failure_value  # type: ignore[assignment]
+        if value is not None:
+            self.add(record.design, value, record.latent, from_run=True)
 
     def reencode(self, encode: Callable[[Sequence[Any]], Tensor]) -> None:
         """Move every point into a new latent space (after the VAE was retrained)."""

@@ -130,3 +130,18 @@ def options_settings(options: OptimizerOptions) -> dict[str, Any]:
 
 def _is_finite_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def options_from_settings(settings: dict[str, Any]) -> OptimizerOptions:
+    """The options a run stored (:func:`options_settings`), as far as they are plain
+    numbers, flags or names; the VAE's training, the device and the dtype are the
+    defaults, and the operational options (not stored) too."""
+    known = {f.name: f for f in dataclasses.fields(OptimizerOptions)}
+    kept: dict[str, Any] = {
+        key: value
+        for key, value in settings.items()
+        if key in known
+        and key not in ("vae", "device", "dtype")
+        and (value is None or isinstance(value, (int, float, str, bool)))
+    }
+    return OptimizerOptions(**kept)

@@ -27,6 +27,7 @@ from torch import Tensor
 from lsbo.exceptions import LsboError, RunNotFoundError, SettingsMismatchError
 from lsbo.models import VAE, load_model
 from lsbo.objective import Evaluation
+from lsbo.options import OptimizerOptions
 from lsbo.records import Proposal, ProposalState, Record, RunStats, Source
 from lsbo.settings import differences, normalized
 from lsbo.storage import RDBStorage, RunInfo
@@ -80,6 +81,22 @@ class RunStorage:
         self._done: set[int] = set()  # numbers of told and invalid proposals
         self._last_row = 0
         self._saved_stats: dict[str, Any] = {}
+
+    @classmethod
+    def open(
+        cls,
+        storage: RDBStorage,
+        name: str,
+        settings: dict[str, Any],
+        accept_changes: bool,
+        options: OptimizerOptions,
+    ) -> RunStorage:
+        """The run ``name`` (created when new; see :func:`open_run`), as this process
+        sees it, with the options' dtype and ``stale_after``."""
+        run = open_run(storage, name, settings, accept_changes)
+        opened = cls(storage, run, options.dtype, options.stale_after)
+        opened.mark_saved(RunStats.from_dict(run.stats))  # stored counters are not added again
+        return opened
 
     @property
     def id(self) -> int:
@@ -248,13 +265,21 @@ class RunStorage:
             number, design, None, ProposalState.INVALID, message, iteration, source, latent, 0.0
         )
 
-    def finish(self, number: int, outcome: Evaluation) -> Proposal | None:
-        """Store the outcome of this process's pending proposal ``number``.
+    def finish(self, number: int, outcome: Evaluation) -> Record | None:
+        """Store the outcome of pending proposal ``number`` (another process's too).
 
         Returns:
-            The proposal, or ``None`` when another process finished it first (it had
-            been taken for lost).
+            Its record, or ``None`` when another process finished it first (it had been
+            taken for lost).
+
+        Raises:
+            LsboError: ``number`` is not pending (told already, or not of this run).
         """
+        if not self.adopt(number):
+            raise LsboError(
+                f"proposal {number} is not pending in run {self.run.name!r}: it was "
+                "already told, or comes from another run"
+            )
         proposal = self.pending.pop(number)
         if not self.storage.finish(
             self.id,
@@ -266,7 +291,17 @@ class RunStorage:
         ):
             return None
         self._done.add(number)
-        return proposal
+        return Record(
+            number=number,
+            design=proposal.design,
+            value=outcome.value,
+            status=ProposalState(outcome.status),
+            message=outcome.message,
+            iteration=proposal.iteration,
+            source=proposal.source,
+            latent=proposal.latent,
+            duration=outcome.duration,
+        )
 
     def mark_saved(self, stats: RunStats) -> None:
         """Take ``stats`` as stored already (the counters a run was loaded with)."""
@@ -377,20 +412,16 @@ def open_run(
     return run
 
 
-def get_run(storage: RDBStorage, name: str) -> RunInfo:
-    """The stored run ``name``.
+def get_run(storage: RDBStorage, name: str, where: str | None = None) -> RunInfo:
+    """The stored run ``name`` (``where`` names the storage in the error, if given).
 
     Raises:
         RunNotFoundError: No run of that name, with the names that exist.
     """
     run = storage.get_run(name)
     if run is None:
-        names = [r.name for r in storage.list_runs()]
-        shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
-        raise RunNotFoundError(
-            f"no run named {name!r} in {storage}; "
-            + (f"its runs: {shown}" if names else "it holds no runs")
-        )
+        names = ", ".join(r.name for r in storage.list_runs()[:10]) or "none"
+        raise RunNotFoundError(f"no run named {name!r} in {where or storage} (runs there: {names})")
     return run
 
 

@@ -39,7 +39,7 @@ class TrainingOptions:
             tasks: lower variance when a few designs carry most of the weight).
             Validation always uses the weighted loss.
         architecture: Arguments of the built-in VAE that :func:`fit_new_vae` builds
-            (see :class:`lsbo.SequenceVAE` and :class:`lsbo.ImageVAE`), e.g.
+            (see :class:`lsbo.models.SequenceVAE` and :class:`lsbo.models.ImageVAE`), e.g.
             ``{"decoder": "autoregressive", "hidden_dim": 256}``; empty for the defaults.
     """
 
@@ -74,7 +74,7 @@ class TrainingReport:
         train_loss: Per epoch, the training loss ``nll + beta * kl``.
         validation_loss: Per epoch, the validation loss (empty without a split).
         reconstruction: Per epoch, the training negative log-likelihood, the first
-            term of :meth:`lsbo.VAE.loss_terms`.
+            term of :meth:`lsbo.models.VAE.loss_terms`.
         kl: Per epoch, the training KL divergence to the prior (its second term).
         validation_reconstruction: As ``reconstruction``, on the validation split
             (empty without one).

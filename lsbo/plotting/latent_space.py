@@ -97,15 +97,9 @@ def latent_data(
     in the same latent space as the training designs.
 
     For a trust-region strategy (``result.settings["strategy"]``), the region of the
-    run's next step is rebuilt as the optimizer does: its side from replaying the
-    batches' values (:func:`lsbo.acquisition.trust_region.replay`; the number of
-    evaluations per batch is read from the history), its centre at the best evaluated
-    point and its per-dimension stretch from the lengthscales of a GP fitted on the
-    evaluated points (:func:`lsbo.acquisition.trust_region.trust_region_bounds`). It is
-    an approximation in two ways: scores known before the run (given with the training
-    designs) are not stored with it and do not take part, and the search box is the
-    one stored with a retrained VAE, else the box of ``training_designs`` (else of the
-    evaluated points), widened by the run's ``bounds_margin``.
+    run's next step is the one the strategy itself computes from the run rebuilt by
+    :func:`lsbo.replay.replay_context` (same search box, observations and GP training
+    subset as the optimizer; see there for what a stored run cannot tell).
 
     Args:
         result: The run. ``result.settings`` is needed for the trust region (a result of
@@ -133,7 +127,7 @@ def latent_data(
     latents, invalid, training = (_columns(a, dim) for a in (latents, invalid, training))
     center, axes, explained, kind = _projection(np.concatenate([training, latents]))
     value = np.array([_value(r) for r in records], dtype=float)
-    region_box, length = _trust_region(result, records, latents, value, training, model)
+    region_box, length = _trust_region(result, training_designs, model)
     region = None if region_box is None else _projected_box(*region_box, center, axes)
     return LatentData(
         name=result.name,

@@ -57,7 +57,7 @@ def training_data(model_or_result: VAE | OptimizationResult) -> TrainingCurves:
 
     Raises:
         NoDataError: No VAE, or a VAE without a training report (one trained before lsbo
-            stored reports, or by :func:`lsbo.train_vae` directly).
+            stored reports, or by :func:`lsbo.models.train_vae` directly).
     """
     from lsbo.models.training import TrainingReport
 

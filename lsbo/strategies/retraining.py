@@ -11,7 +11,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -20,8 +20,11 @@ from lsbo.exceptions import InvalidOptionError
 from lsbo.models import VAE, TrainingOptions, fine_tune_vae
 from lsbo.strategies.plain import Plain
 
-# what a retraining adds to a VAE's metadata
-RETRAINING_STATE = ("retrainings", "adam", "bounds")
+if TYPE_CHECKING:
+    from lsbo.latent_space import LatentSpace
+    from lsbo.observations import Observations
+    from lsbo.options import OptimizerOptions
+    from lsbo.run_storage import RunStorage
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,30 @@ class WeightedRetraining(Plain):
         due = n_evaluated // self.period
         return max(due, done + 1) if force else due
 
+    def apply(
+        self,
+        latent: LatentSpace,
+        observations: Observations,
+        run: RunStorage,
+        due: int,
+        seed: int,
+        options: OptimizerOptions,
+    ) -> bool:
+        """Bring the run to retraining ``due``: take the VAE another process sharing the
+        run retrained already, else fine-tune it here (:meth:`LatentSpace.retrain`) and
+        store it; either way everything moves into the new latent space.
+
+        Returns:
+            Whether the VAE was fine-tuned here.
+        """
+        stored = None if run.in_memory else run.load_model()
+        if stored is not None and stored.metadata.get("retrainings", 0) >= due:
+            latent.set_model(stored.to(options.device).eval(), observations)
+            return False
+        latent.retrain(self, observations, due, seed, options.vae)
+        run.save_model(latent.model, seed)
+        return True
+
     def retrain(
         self,
         model: VAE,
@@ -122,15 +149,6 @@ class WeightedRetraining(Plain):
             optimizer=adam,
         )
         model.metadata = {**model.metadata, "retrainings": due, "adam": adam.state_dict()}
-
-
-def fresh_schedule(model: VAE) -> VAE:
-    """A copy of ``model`` without the retraining state of another run."""
-    import copy
-
-    model = copy.deepcopy(model)
-    model.metadata = {k: v for k, v in model.metadata.items() if k not in RETRAINING_STATE}
-    return model
 
 
 def rank_weights(values: Tensor, k: float) -> Tensor:

@@ -26,7 +26,8 @@ TASK = """
 import itertools
 import time
 
-from lsbo import Dataset, Objective, OptimizerOptions, TokenCodec, TrainingOptions
+from lsbo import Dataset, Objective, OptimizerOptions, TrainingOptions
+from lsbo.representations import TokenCodec
 
 SLEEP = {sleep}  # seconds per evaluation
 HANG = {hang!r}  # designs containing this never finish (within a test)
@@ -256,20 +257,23 @@ def test_a_run_is_stored_in_the_current_folder_and_the_same_command_continues(ta
     assert len(designs("lsbo-runs.db", "toy-seed0")) == 6
 
 
-def test_other_settings_under_the_same_name_need_resume(task, capsys):
+def test_other_settings_under_the_same_name_need_accept_changes(task, capsys):
     common = ["run", task.name, "--name", "shared", "--no-cache"]
     code, out = lsbo_main(capsys, *common, "--budget", 3)
     assert code == 0, out
     for change in (["--seed", 1], ["--latent-dim", 3]):
         code, out = lsbo_main(capsys, *common, "--budget", 4, *change)
         [line] = error_lines(out)
-        assert code == 1 and "--resume" in line and change[0][2:].replace("-", "_") in line
+        assert code == 1 and "--accept-changes" in line and change[0][2:].replace("-", "_") in line
     assert len(designs("lsbo-runs.db", "shared")) == 3
 
-    code, out = lsbo_main(capsys, *common, "--budget", 4, "--seed", 1, "--resume")
+    code, out = lsbo_main(capsys, *common, "--budget", 4, "--seed", 1, "--accept-changes")
     assert code == 0, out
     assert "resuming run 'shared' with changed settings: seed: 0 -> 1" in out
     assert len(set(designs("lsbo-runs.db", "shared"))) == 4
+    # --resume, its name before 0.2.0, still works
+    code, out = lsbo_main(capsys, *common, "--budget", 5, "--seed", 2, "--resume")
+    assert code == 0 and "seed: 1 -> 2" in out, out
 
 
 def test_a_strategy_is_chosen_by_name_stored_and_followed_by_workers(task, capsys):

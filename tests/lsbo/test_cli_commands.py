@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import lsbo
+import lsbo.storage
 from tests.lsbo.test_cli import error_lines, lsbo_main
 
 FUNCTION = """
@@ -160,6 +161,16 @@ def test_runs_lists_each_run_with_its_progress_and_best(stored, capsys):
     assert "3 of 3" in rows["second"] and "plain" in rows["second"]
 
 
+def test_runs_delete_removes_runs_and_checks_every_name_first(stored, capsys):
+    code, out = lsbo_main(capsys, "runs", "--delete", "second", "--delete", "nope")
+    [line] = error_lines(out)
+    assert code == 1 and "no run named 'nope'" in line
+    assert [run.name for run in lsbo.list_runs(stored)] == ["first", "second"]
+    code, out = lsbo_main(capsys, "runs", "--delete", "second")
+    assert code == 0 and "deleted run 'second'" in out
+    assert [run.name for run in lsbo.list_runs(stored)] == ["first"]
+
+
 def test_show_gives_settings_counts_and_the_best_designs(stored, capsys):
     code, out = lsbo_main(capsys, "show", "first", "--top", 3)
     assert code == 0, out
@@ -214,7 +225,7 @@ def test_reading_a_missing_run_or_storage_is_one_line(stored, capsys, args, mess
 
 
 def test_runs_of_an_empty_storage(lab, capsys):
-    lsbo.get_storage(str(lab / "empty.db"))
+    lsbo.storage.get_storage(str(lab / "empty.db"))
     code, out = lsbo_main(capsys, "runs", "--storage", "empty.db")
     assert code == 0 and "no runs in empty.db" in out
 

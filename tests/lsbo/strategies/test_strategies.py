@@ -153,7 +153,7 @@ def test_a_retrained_run_resumes_with_its_retrained_vae(tmp_path, strings, strin
     first = make()
     first.run(9)
     resumed = make()
-    assert resumed._retrainings == 2
+    assert resumed.latent.retrainings == 2
     state, stored = first.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(state[k], stored[k]) for k in state)
     resumed.run(13)
@@ -177,7 +177,7 @@ def test_trust_region_proposals_lie_in_a_region_that_shrinks_without_improvement
     lengths, volumes = [], []
     for _ in range(6):
         for proposal in optimizer.ask(1):
-            region = optimizer.region
+            region = optimizer.notes["region"]
             if proposal.source == "bo":
                 point = proposal.acquisition_point.to(region)
                 assert torch.all(point >= region[0] - 1e-9) and torch.all(point <= region[1] + 1e-9)
