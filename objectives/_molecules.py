@@ -36,9 +36,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from lsbo.exceptions import InvalidDesignsError
-from lsbo.options import OptimizerOptions
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset, Objective
+from lsbo.options import OptimizerOptions
 from lsbo.representations.molecules import (
     SelfiesCodec,
     require_molecules,

@@ -56,9 +56,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from lsbo.exceptions import InvalidOptionError
-from lsbo.options import OptimizerOptions
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset, Objective
+from lsbo.options import OptimizerOptions
 from lsbo.representations import TokenCodec
 from objectives._checks import check_int
 

@@ -80,9 +80,9 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from lsbo.exceptions import InvalidOptionError
-from lsbo.options import OptimizerOptions
 from lsbo.models import TrainingOptions, default_cache_dir
 from lsbo.objective import Dataset
+from lsbo.options import OptimizerOptions
 from lsbo.representations import ImageCodec
 from objectives._checks import ImageObjective, check_int
 

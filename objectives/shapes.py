@@ -40,9 +40,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from lsbo.options import OptimizerOptions
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset
+from lsbo.options import OptimizerOptions
 from lsbo.representations import ImageCodec
 from lsbo.strategies import Strategy, TrustRegion, WeightedRetraining, get_strategy
 from objectives._checks import ImageObjective, check_int
