@@ -290,6 +290,7 @@ def _config_defaults(ctx: typer.Context, param: Any, value: Path | None) -> Path
     defaults = {}
     for key, item in values.items():
         name = key.replace("-", "_")
+        name = {"resume": "accept_changes"}.get(name, name)  # its name before 0.2.0
         if name not in names:
             known = ", ".join(sorted(n.replace("_", "-") for n in names))
             raise InvalidOptionError(

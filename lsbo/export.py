@@ -8,7 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lsbo.loop import OptimizationResult, Record
+    from lsbo.records import OptimizationResult, Record
 
 __all__ = ["COLUMNS", "export_rows", "write_csv", "write_json"]
 
@@ -36,12 +36,11 @@ def export_rows(result: OptimizationResult) -> list[dict[str, Any]]:
     ``design`` (a string, or an image as nested lists), ``message``, ``iteration``,
     ``source``, ``duration`` (seconds) and ``latent`` (the ``d`` latent point).
     """
-    rows, best = [], None
-    sign = 1.0 if result.maximize else -1.0
-    for i, record in enumerate(result.history, start=1):
-        if record.value is not None and (best is None or sign * record.value > sign * best):
-            best = record.value
-        rows.append(_row(record, i, record.status, best))
+    running = result.direction.best_so_far(r.value for r in result.history)
+    rows = [
+        _row(record, i, record.status, best)
+        for i, (record, best) in enumerate(zip(result.history, running, strict=True), start=1)
+    ]
     rows += [_row(record, None, "invalid", None) for record in result.invalid]
     return rows
 

@@ -116,12 +116,20 @@ def test_a_config_file_sets_options_and_flags_win(lab, capsys):
     result = lsbo.load_run("lsbo-runs.db", "from-config")
     assert len(result.history) == 3  # the flag's budget, not the file's
     assert result.settings["seed"] == 3 and result.model.latent_dim == 4
+    # `resume`, the key's name before 0.2.0, still accepts changed settings
+    text = (lab / "run.toml").read_text().replace("seed = 3", "seed = 4") + "resume = true\n"
+    (lab / "run.toml").write_text(text)
+    code, out = lsbo_main(capsys, "run", "--config", "run.toml", "--budget", 4)
+    assert code == 0 and "seed: 3 -> 4" in out, out
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("budgt = 3\n", "unknown setting 'budgt'; `lsbo run` takes: batch-size, budget,"),
+        (
+            "budgt = 3\n",
+            "unknown setting 'budgt'; `lsbo run` takes: accept-changes, batch-size, budget,",
+        ),
         ("budget = [\n", "cannot read the config file"),
     ],
 )
