@@ -706,13 +706,13 @@ def _print_result(
     objective: Objective,
 ) -> None:
     stats = result.stats
-    known = [v for v in (given or []) if v is not None]
+    start = result.direction.best(given or [])
     n = len(result.history)
     running = f"; {result.n_pending} still running elsewhere" if result.n_pending else ""
     console.print(f"evaluations: {n} ({result.n_failed} failed{running})")
-    if known:
-        start = max(known) if result.maximize else min(known)
-        console.print(f"best of the {len(known):,} scored starting designs: {start:.4g}")
+    if start is not None:
+        n_known = sum(v is not None for v in given or [])
+        console.print(f"best of the {n_known:,} scored starting designs: {start:.4g}")
     considered = n + stats.n_rejected
     console.print(
         f"re-proposed: {stats.n_invalid} invalid and {stats.n_duplicate} duplicate decodes "
