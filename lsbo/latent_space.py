@@ -23,15 +23,6 @@ if TYPE_CHECKING:
     from lsbo.strategies.retraining import WeightedRetraining
 
 
-def search_box(model: VAE | None, training_latents: Tensor, margin: float) -> Tensor:
-    """The ``2 x d`` box a run searches: the one a retrained VAE keeps in its metadata,
-    else the box of the encoded training designs widened by ``margin`` per side."""
-    stored = None if model is None else model.metadata.get("bounds")
-    if stored is not None:
-        return torch.tensor(stored, dtype=training_latents.dtype)
-    return latent_bounds(training_latents, margin)
-
-
 # what a retraining adds to a VAE's metadata
 RETRAINING_STATE = ("retrainings", "adam", "bounds")
 
@@ -138,7 +129,7 @@ class LatentSpace:
         return key_digest(self.model.codec.key(design))
 
     def refresh(self, observations: Observations, extend_bounds: bool = False) -> None:
-        """Encode the training designs and the observations with the current VAE.
+        """Encode the observations (and, for the box, the training designs) anew.
 
         Runs at the start, and after each retraining so that the GP and the box follow
         the new latent space. The box spans the training designs; after a retraining it
@@ -146,13 +137,15 @@ class LatentSpace:
         paper's box spans its whole, growing dataset, so the search can follow the good
         designs beyond the data. A retrained VAE keeps its box in its metadata.
         """
-        latents = self.encode(self.designs)
         observations.reencode(self.encode)
-        if extend_bounds:
-            points = torch.cat([latents, observations.X]) if len(observations) else latents
-            self.bounds = latent_bounds(points, self.margin)
-        else:
-            self.bounds = search_box(self.model, latents, self.margin)
+        stored = self.model.metadata.get("bounds")
+        if stored is not None and not extend_bounds:  # the training designs need no encoding
+            self.bounds = torch.tensor(stored, dtype=self.dtype)
+            return
+        latents = self.encode(self.designs)
+        if extend_bounds and len(observations):
+            latents = torch.cat([latents, observations.X])
+        self.bounds = latent_bounds(latents, self.margin)
 
     def known_designs(self, observations: Observations) -> tuple[list[Any], Tensor]:
         """Every design known so far, once each, with its signed value (NaN: unscored):
