@@ -230,12 +230,12 @@ class Optimizer:
         except SearchExhaustedError:
             if self.strategy.retraining is None or retrained:
                 raise
-            self._maybe_retrain(force=True)  # a fine-tuned decoder makes other designs
-            return self._search(n, step, retrained=True)
         finally:
             if context.fitted:
                 self.stats.surrogate_seconds += time.perf_counter() - start
             self.notes = context.notes
+        self._maybe_retrain(force=True)  # a fine-tuned decoder makes other designs
+        return self._search(n, step, retrained=True)
 
     def context(self, step: Step | None = None) -> SearchContext:
         """What the strategy sees at ``step`` (default: a step with the run's seed)."""
