@@ -7,11 +7,12 @@ from typing import Any
 
 from lsbo.exceptions import InvalidDesignsError
 from lsbo.representations.base import Codec
+from lsbo.representations.grammar import GrammarCodec
 from lsbo.representations.images import ImageCodec
 from lsbo.representations.molecules import SelfiesCodec
 from lsbo.representations.tokens import PAD, TokenCodec
 
-__all__ = ["PAD", "Codec", "ImageCodec", "SelfiesCodec", "TokenCodec", "codec_for"]
+__all__ = ["PAD", "Codec", "GrammarCodec", "ImageCodec", "SelfiesCodec", "TokenCodec", "codec_for"]
 
 
 def codec_for(designs: Sequence[Any]) -> Codec:

@@ -1,0 +1,229 @@
+"""Strings of a context-free grammar as sequences of production rules (the Grammar VAE).
+
+Kusner, Paige and Hernandez-Lobato, Grammar Variational Autoencoder, ICML 2017. A design
+is parsed into its leftmost derivation; the VAE reads and writes the sequence of rules.
+Decoding keeps a stack of symbols and, at every step, allows only the rules whose left
+side is the non-terminal on top, so every finished decode is a sentence of the grammar.
+A decode that runs out of steps with non-terminals left is unfinished: invalid.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import torch
+
+from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, MissingDependencyError
+from lsbo.representations.tokens import TokenCodec
+
+
+class Unfinished(str):
+    """A decode whose steps ran out before its derivation finished (never valid)."""
+
+    __slots__ = ()
+
+
+class GrammarCodec(TokenCodec):
+    """Sentences of a context-free grammar <-> ``n x max_length`` tensors of rule indices.
+
+    Index 0 pads the end of a derivation; index ``i`` is the grammar's ``i``-th
+    production. The sequence VAE built for a token codec reads and writes these rules.
+
+    Args:
+        grammar: The grammar in the notation of nltk's ``CFG.fromstring``, terminals
+            quoted, the first rule's left side the start symbol, e.g.
+            ``"S -> S '+' T | T\\nT -> 'x' | '1'"``.
+        max_length: Most rules in a derivation (decoding stops there).
+        separator: Put between terminals when a derivation is written out.
+
+    Raises:
+        InvalidOptionError: The grammar text does not parse.
+        MissingDependencyError: nltk is not installed.
+    """
+
+    def __init__(self, grammar: str, max_length: int, separator: str = "") -> None:
+        self.grammar = grammar
+        self.separator = separator
+        self._build()
+        super().__init__([str(rule) for rule in self._rules], max_length)
+
+    @classmethod
+    def from_designs(  # type: ignore[override]
+        cls,
+        designs: Iterable[str],
+        grammar: str,
+        max_length: int | None = None,
+        separator: str = "",
+    ) -> GrammarCodec:
+        """A codec whose ``max_length`` fits the longest derivation of ``designs``.
+
+        Raises:
+            InvalidDesignsError: A design the grammar cannot parse (the message names it
+                and the position), or no designs.
+        """
+        codec = cls(grammar, max_length or 1, separator)
+        lengths = [len(codec.derivation(design)) for design in designs]
+        if not lengths:
+            raise InvalidDesignsError("cannot build a grammar codec from no designs")
+        return codec if max_length else cls(grammar, max(lengths), separator)
+
+    def _build(self) -> None:
+        nltk = _require_nltk()
+        try:
+            cfg = nltk.CFG.fromstring(self.grammar)
+        except ValueError as exc:
+            raise InvalidOptionError(f"the grammar does not parse: {exc}") from None
+        self._cfg = cfg
+        self._rules = list(cfg.productions())
+        repeated = sorted({str(r) for r in self._rules if self._rules.count(r) > 1})
+        if repeated:
+            raise InvalidOptionError(f"the grammar lists a rule twice: {repeated[0]}")
+        self._rule_index = {rule: i + 1 for i, rule in enumerate(self._rules)}
+        nonterminals = {rule.lhs() for rule in self._rules}
+        self._allowed = {
+            nt: torch.tensor([self._rule_index[r] for r in cfg.productions(lhs=nt)])
+            for nt in nonterminals
+        }
+        terminals = {s for rule in self._rules for s in rule.rhs() if isinstance(s, str)}
+        longest_first = sorted(terminals, key=lambda t: (-len(t), t))
+        self._terminal = re.compile(r"\s*(" + "|".join(map(re.escape, longest_first)) + ")")
+        self._parser = nltk.EarleyChartParser(cfg)
+
+    # -- encoding ------------------------------------------------------------------
+
+    def tokenize(self, design: str) -> list[str]:
+        """The grammar's terminals in ``design`` (longest first, white space skipped).
+
+        Raises:
+            InvalidDesignsError: Characters no terminal matches, with their position.
+        """
+        if not isinstance(design, str):
+            raise InvalidDesignsError(f"a grammar codec needs strings, got {type(design).__name__}")
+        tokens, position, end = [], 0, len(design.rstrip())
+        while position < end:
+            match = self._terminal.match(design, position)
+            if match is None:
+                raise InvalidDesignsError(
+                    f"design {design[:60]!r}: no terminal of the grammar matches at "
+                    f"character {position} ({design[position : position + 10]!r})"
+                )
+            tokens.append(match.group(1))
+            position = match.end()
+        return tokens
+
+    def derivation(self, design: str) -> list[Any]:
+        """The productions of the leftmost derivation of ``design``.
+
+        Raises:
+            InvalidDesignsError: The grammar cannot parse ``design``; the message names
+                the first token at which no parse can go on, or says it ends early.
+        """
+        tokens = self.tokenize(design)
+        chart = self._parser.chart_parse(tokens)
+        trees = chart.parses(self._cfg.start())
+        tree = next(iter(trees), None)
+        if tree is None:
+            raise InvalidDesignsError(f"design {design[:60]!r}: {self._failure(chart, tokens)}")
+        return list(tree.productions())
+
+    def _failure(self, chart: Any, tokens: list[str]) -> str:
+        from nltk.parse.chart import LeafEdge
+
+        for k, token in enumerate(tokens):
+            if not any(not isinstance(e, LeafEdge) for e in chart.select(end=k + 1)):
+                return f"the grammar cannot parse it at token {k} ({token!r})"
+        return "it ends before its derivation is complete"
+
+    def encode(self, designs: Sequence[str]) -> torch.Tensor:
+        """Strings to a long ``n x max_length`` tensor of rule indices, 0-padded.
+
+        Raises:
+            InvalidDesignsError: A design the grammar cannot parse, or whose derivation
+                has more than ``max_length`` rules.
+        """
+        out = torch.zeros(len(designs), self.max_length, dtype=torch.long)
+        for row, design in enumerate(designs):
+            rules = self.derivation(design)
+            if len(rules) > self.max_length:
+                raise InvalidDesignsError(
+                    f"design {row} ({design[:40]!r}) takes {len(rules)} rules, more than "
+                    f"max_length={self.max_length}; raise max_length or drop the design"
+                )
+            out[row, : len(rules)] = torch.tensor([self._rule_index[r] for r in rules])
+        return out
+
+    # -- decoding ------------------------------------------------------------------
+
+    def decode(self, outputs: torch.Tensor) -> list[str]:
+        """``n x max_length x vocab_size`` logits (or ``n x max_length`` indices) to
+        sentences: each step takes the most likely rule allowed for the non-terminal on
+        top of the stack. An :class:`Unfinished` string marks a decode that ran out of
+        steps (never valid)."""
+        if outputs.dim() == 2:  # indices: one-hot logits that make them the choice
+            outputs = torch.nn.functional.one_hot(outputs, self.vocab_size).float()
+        return [self._decode_one(logits) for logits in outputs.detach().cpu()]
+
+    def _decode_one(self, logits: torch.Tensor) -> str:
+        stack: list[Any] = [self._cfg.start()]
+        words: list[str] = []
+        step = 0
+        while stack:
+            symbol = stack.pop()
+            if isinstance(symbol, str):
+                words.append(symbol)
+                continue
+            if step == len(logits):
+                return Unfinished(self.separator.join(words))
+            allowed = self._allowed[symbol]
+            rule = self._rules[int(allowed[logits[step, allowed].argmax()]) - 1]
+            stack.extend(reversed(rule.rhs()))
+            step += 1
+        return self.separator.join(words)
+
+    def key(self, design: Any) -> Hashable:
+        """The string itself."""
+        return str(design)
+
+    def is_valid(self, design: Any) -> bool:
+        """A finished sentence of the grammar."""
+        if not isinstance(design, str) or isinstance(design, Unfinished) or not design:
+            return False
+        return self._parses(design)
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019  (one codec lives as long as its model)
+    def _parses(self, design: str) -> bool:
+        try:
+            self.derivation(design)
+        except InvalidDesignsError:
+            return False
+        return True
+
+    def __getstate__(self) -> dict[str, Any]:
+        keep = ("grammar", "separator", "max_length")
+        return {key: self.__dict__[key] for key in keep}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["grammar"], state["max_length"], state["separator"])  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return f"GrammarCodec(rules={len(self._rules)}, max_length={self.max_length})"
+
+
+def _require_nltk() -> Any:
+    try:
+        import nltk
+    except ImportError:
+        raise MissingDependencyError(
+            "a grammar codec parses with nltk; install it with pip install 'lsbo[grammar]'"
+        ) from None
+    return nltk
+
+
+EXPRESSION_GRAMMAR = """
+S -> S '+' T | S '*' T | S '/' T | T
+T -> '(' S ')' | 'sin(' S ')' | 'exp(' S ')' | 'x' | '1' | '2' | '3'
+"""
+"""The arithmetic grammar of the Grammar VAE and weighted-retraining expression tasks."""

@@ -1,0 +1,110 @@
+"""The grammar codec: derivations in, valid sentences out, for any context-free grammar."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+import torch
+
+import lsbo
+from lsbo import OptimizerOptions
+from lsbo.exceptions import InvalidDesignsError, InvalidOptionError
+from lsbo.models import TrainingOptions, fit_new_vae, load_model
+from lsbo.representations.grammar import EXPRESSION_GRAMMAR, GrammarCodec, Unfinished
+from objectives.expression import generate_expressions, is_valid_expression
+from tests.lsbo.representations.test_codecs import CodecContract
+
+# a user's grammar, not arithmetic: nested lists of atoms, with spaces between words
+LISTS = """
+L -> '[' ']' | '[' I ']'
+I -> E | E ',' I
+E -> 'a' | 'b' | L
+"""
+
+
+class TestGrammarCodec(CodecContract):
+    def make(self):
+        return GrammarCodec.from_designs(self.designs(), grammar=EXPRESSION_GRAMMAR)
+
+    def designs(self):
+        return generate_expressions(300, seed=0)
+
+    def as_logits(self, codec, x):
+        return torch.nn.functional.one_hot(x, codec.vocab_size).float()
+
+    def test_a_derivation_takes_one_rule_per_token_and_one_more(self):
+        codec = self.make()
+        for design in self.designs()[:50]:  # the expression grammar's own count
+            assert len(codec.derivation(design)) == len(codec.tokenize(design)) + 1
+
+    def test_every_decode_of_random_logits_is_a_sentence_or_unfinished(self):
+        codec = self.make()
+        logits = torch.randn(
+            500, codec.max_length, codec.vocab_size, generator=torch.Generator().manual_seed(0)
+        )
+        decoded = codec.decode(logits)
+        finished = [d for d in decoded if not isinstance(d, Unfinished)]
+        assert finished and len(finished) < len(decoded)  # both happen on random logits
+        assert all(is_valid_expression(d) and codec.is_valid(d) for d in finished)
+        assert not any(codec.is_valid(d) for d in decoded if isinstance(d, Unfinished))
+
+    def test_a_string_the_grammar_cannot_parse_is_named_with_its_position(self):
+        codec = self.make()
+        with pytest.raises(InvalidDesignsError, match=r"'x\+\+1'.*token 2 \('\+'\)"):
+            codec.encode(["x+1", "x++1"])
+        with pytest.raises(InvalidDesignsError, match=r"'sin\(x'.*ends before"):
+            codec.encode(["sin(x"])
+        with pytest.raises(InvalidDesignsError, match=r"no terminal.*character 2 \('y\)'\)"):
+            codec.encode(["x+y)"])
+        with pytest.raises(InvalidDesignsError, match="more than max_length"):
+            GrammarCodec(EXPRESSION_GRAMMAR, max_length=3).encode(["x+x+x"])
+        assert not codec.is_valid("x++1") and not codec.is_valid("")
+
+    def test_a_grammar_that_does_not_parse_is_refused(self):
+        with pytest.raises(InvalidOptionError, match="grammar does not parse"):
+            GrammarCodec("S = 'a'", max_length=5)
+        with pytest.raises(InvalidOptionError, match="lists a rule twice: S -> 'a'"):
+            GrammarCodec("S -> 'a' | 'a'", max_length=5)
+
+
+def test_a_user_grammar_round_trips_and_decodes_only_its_sentences():
+    designs = ["[]", "[a]", "[a, b]", "[[a], b, []]", "[b, [a, [b]]]"]
+    codec = GrammarCodec.from_designs(designs, grammar=LISTS, separator=" ")
+    x = codec.encode(designs)
+    decoded = codec.decode(x)  # indices decode like their one-hot logits
+    assert [d.replace(" ", "") for d in decoded] == [d.replace(" ", "") for d in designs]
+    assert all(codec.is_valid(d) for d in decoded)
+    random = codec.decode(torch.randn(200, codec.max_length, codec.vocab_size))
+    finished = [d for d in random if not isinstance(d, Unfinished)]
+    assert finished and all(d.count("[") == d.count("]") for d in finished)
+    clone = pickle.loads(pickle.dumps(codec))
+    assert torch.equal(clone.encode(designs), x) and clone.separator == " "
+
+
+def test_a_grammar_vae_trains_saves_loads_and_decodes_valid_expressions(tmp_path):
+    designs = generate_expressions(400, seed=1)
+    codec = GrammarCodec.from_designs(designs, grammar=EXPRESSION_GRAMMAR)
+    model, _ = fit_new_vae(designs, codec=codec, latent_dim=4, options=TrainingOptions(epochs=3))
+    path = tmp_path / "gvae.pt"
+    model.save(path)
+    loaded = load_model(path)
+    assert isinstance(loaded.codec, GrammarCodec) and loaded.codec.grammar == EXPRESSION_GRAMMAR
+    z = torch.randn(64, 4, generator=torch.Generator().manual_seed(0))
+    decoded = loaded.decode(z)
+    assert decoded == model.decode(z)
+    assert all(is_valid_expression(d) for d in decoded if not isinstance(d, Unfinished))
+
+
+def test_optimize_with_a_grammar_codec_evaluates_only_sentences_of_the_grammar():
+    designs = generate_expressions(300, seed=2)
+    codec = GrammarCodec.from_designs(designs, grammar=EXPRESSION_GRAMMAR)
+    options = OptimizerOptions(
+        n_initial=4, num_restarts=2, raw_samples=32, mc_samples=32,
+        latent_dim=3, vae=TrainingOptions(epochs=2),
+    )  # fmt: skip
+    result = lsbo.optimize(len, designs, budget=10, codec=codec, options=options)
+    assert isinstance(result.model.codec, GrammarCodec)
+    assert len(result.history) == 10 and all(is_valid_expression(r.design) for r in result.history)
+    assert any(r.source != "initial" for r in result.history)
+    assert result.stats.n_invalid == len(result.invalid)  # unfinished decodes, counted
