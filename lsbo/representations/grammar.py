@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 import torch
@@ -137,23 +137,12 @@ class GrammarCodec(TokenCodec):
                 return f"the grammar cannot parse it at token {k} ({token!r})"
         return "it ends before its derivation is complete"
 
-    def encode(self, designs: Sequence[str]) -> torch.Tensor:
-        """Strings to a long ``n x max_length`` tensor of rule indices, 0-padded.
+    _unit = "rules"
 
-        Raises:
-            InvalidDesignsError: A design the grammar cannot parse, or whose derivation
-                has more than ``max_length`` rules.
-        """
-        out = torch.zeros(len(designs), self.max_length, dtype=torch.long)
-        for row, design in enumerate(designs):
-            rules = self.derivation(design)
-            if len(rules) > self.max_length:
-                raise InvalidDesignsError(
-                    f"design {row} ({design[:40]!r}) takes {len(rules)} rules, more than "
-                    f"max_length={self.max_length}; raise max_length or drop the design"
-                )
-            out[row, : len(rules)] = torch.tensor([self._rule_index[r] for r in rules])
-        return out
+    def _indices(self, row: int, design: str) -> list[int]:
+        """The rule indices of the leftmost derivation of ``design`` (``encode`` pads
+        them and checks ``max_length``; a design the grammar cannot parse raises)."""
+        return [self._rule_index[rule] for rule in self.derivation(design)]
 
     # -- decoding ------------------------------------------------------------------
 

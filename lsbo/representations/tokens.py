@@ -104,20 +104,26 @@ class TokenCodec(Codec):
         (raises ``InvalidDesignsError`` for a design too long or with unknown tokens)."""
         out = torch.zeros(len(designs), self.max_length, dtype=torch.long)
         for row, design in enumerate(designs):
-            tokens = self.tokenize(design)
-            if len(tokens) > self.max_length:
+            indices = self._indices(row, design)
+            if len(indices) > self.max_length:
                 raise InvalidDesignsError(
-                    f"design {row} ({design[:40]!r}) has {len(tokens)} tokens, more than "
-                    f"max_length={self.max_length}; raise max_length or drop the design"
+                    f"design {row} ({design[:40]!r}) has {len(indices)} {self._unit}, more "
+                    f"than max_length={self.max_length}; raise max_length or drop the design"
                 )
-            try:
-                out[row, : len(tokens)] = torch.tensor([self.index[t] for t in tokens])
-            except KeyError as exc:
-                raise InvalidDesignsError(
-                    f"design {row} ({design[:40]!r}) has the token {exc.args[0]!r}, which "
-                    "is not in the vocabulary; build the codec from data that includes it"
-                ) from None
+            out[row, : len(indices)] = torch.tensor(indices, dtype=torch.long)
         return out
+
+    _unit = "tokens"  # what one index of an encoded design stands for
+
+    def _indices(self, row: int, design: str) -> list[int]:
+        """The indices of one design's tokens."""
+        try:
+            return [self.index[t] for t in self.tokenize(design)]
+        except KeyError as exc:
+            raise InvalidDesignsError(
+                f"design {row} ({design[:40]!r}) has the token {exc.args[0]!r}, which "
+                "is not in the vocabulary; build the codec from data that includes it"
+            ) from None
 
     def decode(self, outputs: torch.Tensor) -> list[str]:
         """``n x max_length x vocab_size`` logits (or ``n x max_length`` indices) to
