@@ -113,10 +113,10 @@ def load_run(storage: Storage, name: str, with_model: bool = True) -> Optimizati
     """
     store = get_storage(storage)
     run = get_run(store, name)
-    records = [record_from_row(row) for row in store.proposals(run.id)]
-    evaluated = [r for r in records if r.status.evaluated]
-    order = {row["number"]: row["finish_order"] for row in store.proposals(run.id)}
-    evaluated.sort(key=lambda r: order[r.number])
+    rows = store.proposals(run.id)
+    records = [record_from_row(row) for row in rows]
+    order = {row["number"]: row["finish_order"] for row in rows}
+    evaluated = sorted((r for r in records if r.status.evaluated), key=lambda r: order[r.number])
     checkpoint = store.load_checkpoint(run.id, "vae") if with_model else None
     return OptimizationResult(
         history=evaluated,
@@ -161,7 +161,7 @@ class RunSummary:
     @property
     def n_evaluated(self) -> int:
         """Evaluations made (complete or failed)."""
-        return sum(self.counts.get(s, 0) for s in (ProposalState.COMPLETE, ProposalState.FAILED))
+        return sum(self.counts.get(s, 0) for s in ProposalState if s.evaluated)
 
 
 def list_runs(storage: Storage) -> list[RunSummary]:

@@ -620,9 +620,10 @@ def _interrupted(
     elif run is None:
         _say(f"interrupted before run {name!r} started; nothing was stored", markup=False)
     else:
-        from lsbo.api import load_run
+        from lsbo.records import ProposalState
 
-        done = len(load_run(store, name, with_model=False).history)
+        counts, _ = store.summary(run.id)
+        done = sum(counts.get(s, 0) for s in ProposalState if s.evaluated)
         always = {**always, "storage": _shown(storage), "name": name}
         _say(
             f"interrupted: {done} evaluations are saved in {_shown(storage)} (run {name!r}). "

@@ -174,7 +174,8 @@ class LatentSpace:
         self.refresh(observations, extend_bounds=True)
         self.model.metadata = {**self.model.metadata, "bounds": self.bounds.tolist()}
 
-    def set_model(self, model: VAE, observations: Observations, extend: bool = False) -> None:
-        """Use another VAE (a retrained one) and move everything into its space."""
+    def set_model(self, model: VAE, observations: Observations) -> None:
+        """Use another VAE (one retrained by another process) and move everything into
+        its space."""
         self.model = model
-        self.refresh(observations, extend_bounds=extend)
+        self.refresh(observations)

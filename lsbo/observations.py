@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from botorch.models.model import Model
@@ -12,6 +12,9 @@ from torch import Tensor
 from lsbo.exceptions import LsboError
 from lsbo.records import Direction, ProposalState, Record
 from lsbo.surrogates import SurrogateKind, fit_surrogate, select_training_points
+
+if TYPE_CHECKING:
+    from lsbo.options import OptimizerOptions
 
 
 class Observations:
@@ -126,26 +129,24 @@ class Observations:
     def fit_surrogate(
         self,
         bounds: Tensor,
-        *,
-        max_gp_points: int,
-        variational_above: int | None,
-        num_inducing: int,
+        options: OptimizerOptions,
         seed: int,
         warm_start: dict[str, Any] | None = None,
     ) -> tuple[Model, dict[str, Any]]:
         """The GP of a step: exact on a subset, or variational on every point.
 
-        Above ``variational_above`` points the surrogate is a variational GP with
-        ``num_inducing`` inducing points on all of them; otherwise an exact GP on at
-        most ``max_gp_points``. The same ``seed`` at every step keeps the variational
-        fit's subsample, so warm starts work.
+        Above ``options.variational_above`` points the surrogate is a variational GP
+        with ``options.num_inducing`` inducing points on all of them; otherwise an exact
+        GP on at most ``options.max_gp_points``. The same ``seed`` at every step keeps
+        the variational fit's subsample, so warm starts work.
 
         Returns:
             ``(model, state)``: the fitted GP and its hyperparameters for the next
             step's warm start.
         """
-        big = variational_above is not None and len(self) > variational_above
-        X, Y = self.training_data(None if big else max_gp_points, seed)
-        extra = {"num_inducing": num_inducing} if big else {}
+        limit = options.variational_above
+        big = limit is not None and len(self) > limit
+        X, Y = self.training_data(None if big else options.max_gp_points, seed)
+        extra = {"num_inducing": options.num_inducing} if big else {}
         kind: SurrogateKind = "variational" if big else "exact"
         return fit_surrogate(X, Y, bounds, kind=kind, warm_start=warm_start, seed=seed, **extra)

@@ -250,12 +250,9 @@ class Optimizer:
     def _fit_surrogate(self) -> Model:
         """The GP of this step, warm-started from the last one's hyperparameters."""
         self.phase = Phase.FITTING
-        options = self.options
         gp, self._warm_start = self.observations.fit_surrogate(
-            self.latent.bounds, max_gp_points=options.max_gp_points,
-            variational_above=options.variational_above, num_inducing=options.num_inducing,
-            seed=self.seed, warm_start=self._warm_start,
-        )  # fmt: skip
+            self.latent.bounds, self.options, self.seed, self._warm_start
+        )
         self.run_storage.save_gp_state(self._warm_start)
         return gp
 

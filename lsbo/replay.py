@@ -60,13 +60,7 @@ def replay_context(
         latent.refresh(observations)
 
     def fit() -> Model:
-        return observations.fit_surrogate(
-            latent.bounds,
-            max_gp_points=options.max_gp_points,
-            variational_above=options.variational_above,
-            num_inducing=options.num_inducing,
-            seed=seed,
-        )[0]
+        return observations.fit_surrogate(latent.bounds, options, seed)[0]
 
     sizes: dict[int, int] = {}
     for record in result.history:

@@ -39,9 +39,7 @@ def observe(latent, observations, designs, objective=count_a):
 
 def context(latent, observations, run=None, history=(), seed=0, options=FAST, batch_size=1):
     def fit():
-        return observations.fit_surrogate(
-            latent.bounds, max_gp_points=500, variational_above=None, num_inducing=8, seed=0
-        )[0]
+        return observations.fit_surrogate(latent.bounds, options, seed=0)[0]
 
     return SearchContext(
         latent=latent,
