@@ -56,6 +56,18 @@ def test_a_function_in_a_file_runs_on_a_file_of_designs(lab, capsys):
     assert f"{best[0]:.6g}" in table.splitlines()[4]
 
 
+def test_the_summary_gives_the_best_scored_starting_design_in_the_runs_direction(lab, capsys):
+    rows = ["design,score", "abc,2.5", "abd,", "bcd,-1.5", "cda,0.5", *[f"{w},"
+            for w in ("aab", "bba", "ccd", "dda", "bad", "cab", "dcb", "acd")]]  # fmt: skip
+    (lab / "scored.csv").write_text("\n".join(rows) + "\n")
+    args = ["run", "lab.py:score", "--designs", "scored.csv", *FAST, "--budget", 2]
+    code, out = lsbo_main(capsys, *args, "--minimize")
+    assert code == 0, out
+    assert "best of the 3 scored starting designs: -1.5" in out
+    code, out = lsbo_main(capsys, *args, "--name", "up")
+    assert code == 0 and "best of the 3 scored starting designs: 2.5" in out, out
+
+
 def test_a_function_objective_can_be_minimized_and_joined_by_a_worker(lab, capsys):
     code, out = run_function(capsys, "--budget", 4, "--minimize", "--name", "low")
     assert code == 0, out
