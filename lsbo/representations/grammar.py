@@ -10,8 +10,9 @@ A decode that runs out of steps with non-terminals left is unfinished: invalid.
 from __future__ import annotations
 
 import functools
+import json
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any
 
 import torch
@@ -91,6 +92,7 @@ class GrammarCodec(TokenCodec):
         longest_first = sorted(terminals, key=lambda t: (-len(t), t))
         self._terminal = re.compile(r"\s*(" + "|".join(map(re.escape, longest_first)) + ")")
         self._parser = nltk.EarleyChartParser(cfg)
+        self._fast = _lalr_parser(cfg, self._rule_index)
 
     # -- encoding ------------------------------------------------------------------
 
@@ -121,13 +123,23 @@ class GrammarCodec(TokenCodec):
             InvalidDesignsError: The grammar cannot parse ``design``; the message names
                 the first token at which no parse can go on, or says it ends early.
         """
+        return [self._rules[i - 1] for i in self._rule_indices(design)]
+
+    @functools.lru_cache(maxsize=262144)  # noqa: B019  (one codec lives as long as its model)
+    def _rule_indices(self, design: str) -> tuple[int, ...]:
+        """Rule indices of the leftmost derivation: an LALR parse (lark) where the
+        grammar allows one, nltk's Earley parser otherwise and to explain failures."""
         tokens = self.tokenize(design)
+        if self._fast is not None:
+            indices = self._fast(tokens)
+            if indices is not None:
+                return indices
         chart = self._parser.chart_parse(tokens)
         trees = chart.parses(self._cfg.start())
         tree = next(iter(trees), None)
         if tree is None:
             raise InvalidDesignsError(f"design {design[:60]!r}: {self._failure(chart, tokens)}")
-        return list(tree.productions())
+        return tuple(self._rule_index[rule] for rule in tree.productions())
 
     def _failure(self, chart: Any, tokens: list[str]) -> str:
         from nltk.parse.chart import LeafEdge
@@ -142,7 +154,7 @@ class GrammarCodec(TokenCodec):
     def _indices(self, row: int, design: str) -> list[int]:
         """The rule indices of the leftmost derivation of ``design`` (``encode`` pads
         them and checks ``max_length``; a design the grammar cannot parse raises)."""
-        return [self._rule_index[rule] for rule in self.derivation(design)]
+        return list(self._rule_indices(design))
 
     # -- decoding ------------------------------------------------------------------
 
@@ -199,6 +211,57 @@ class GrammarCodec(TokenCodec):
 
     def __repr__(self) -> str:
         return f"GrammarCodec(rules={len(self._rules)}, max_length={self.max_length})"
+
+
+def _lalr_parser(
+    cfg: Any, rule_index: dict[Any, int]
+) -> Callable[[list[str]], tuple[int, ...] | None] | None:
+    """A fast parser for ``cfg`` (lark's LALR(1), over the codec's own tokens) that gives
+    the rule indices of the leftmost derivation, or ``None`` when a sentence does not
+    parse; ``None`` itself when lark is missing or the grammar is not LALR(1) (nltk's
+    Earley parser then does all the parsing: slower, any context-free grammar)."""
+    try:
+        from lark import Lark, Token
+        from lark.exceptions import LarkError
+        from lark.lexer import Lexer
+    except ImportError:
+        return None
+    names = {rule.lhs(): f"n{i}" for i, rule in enumerate(cfg.productions())}
+    terminals: dict[str, str] = {}
+    for rule in cfg.productions():
+        for symbol in rule.rhs():
+            if isinstance(symbol, str):
+                terminals.setdefault(symbol, f"T{len(terminals)}")
+    if any(not rule.rhs() for rule in cfg.productions()):
+        return None  # empty rules: leave them to the Earley parser
+    alternatives: dict[str, list[str]] = {}
+    for rule in cfg.productions():
+        body = " ".join(terminals[s] if isinstance(s, str) else names[s] for s in rule.rhs())
+        alternatives.setdefault(names[rule.lhs()], []).append(f"{body} -> r{rule_index[rule]}")
+    lines = [f"{name}: " + " | ".join(bodies) for name, bodies in alternatives.items()]
+    lines += [f"{name}: {json.dumps(text)}" for text, name in terminals.items()]
+
+    class _Tokens(Lexer):  # the codec has tokenized already: one lark token per terminal
+        def __init__(self, conf: Any) -> None:
+            pass
+
+        def lex(self, data: Any) -> Iterator[Any]:
+            for k, token in enumerate(data):
+                yield Token(terminals[token], token, start_pos=k)
+
+    try:
+        parser = Lark("\n".join(lines), start=names[cfg.start()], parser="lalr", lexer=_Tokens)
+    except LarkError:  # not LALR(1): conflicts
+        return None
+
+    def parse(tokens: list[str]) -> tuple[int, ...] | None:
+        try:
+            tree = parser.parse(tokens)  # type: ignore[arg-type]
+        except LarkError:
+            return None  # the Earley parser says why (or finds the parse LALR missed)
+        return tuple(int(str(sub.data)[1:]) for sub in tree.iter_subtrees_topdown())
+
+    return parse
 
 
 def _require_nltk() -> Any:

@@ -82,6 +82,27 @@ def test_a_user_grammar_round_trips_and_decodes_only_its_sentences():
     assert torch.equal(clone.encode(designs), x) and clone.separator == " "
 
 
+def test_the_fast_parser_finds_the_derivations_of_nltks_earley_parser():
+    codec = GrammarCodec(EXPRESSION_GRAMMAR, max_length=40)
+    assert codec._fast is not None  # the expression grammar is LALR(1)
+    for design in generate_expressions(200, seed=3):
+        chart = codec._parser.chart_parse(codec.tokenize(design))
+        tree = next(iter(chart.parses(codec._cfg.start())))
+        assert codec.derivation(design) == list(tree.productions())
+
+
+def test_grammars_that_are_not_lalr_still_parse():
+    # E -> E '+' E is ambiguous: lark resolves its shift/reduce conflicts, and any parse
+    # is a derivation; an unparsable string falls to Earley, which says where it fails
+    codec = GrammarCodec.from_designs(["x+x+x", "x"], grammar="E -> E '+' E | 'x'")
+    assert codec.max_length == 5 and codec.decode(codec.encode(["x+x+x"])) == ["x+x+x"]
+    with pytest.raises(InvalidDesignsError, match=r"'x\+\+x'.*token 2"):
+        codec.encode(["x++x"])
+    # a reduce/reduce conflict: no LALR parser, nltk's Earley parser does it all
+    codec = GrammarCodec.from_designs(["xc"], grammar="S -> A 'c' | B 'c'\nA -> 'x'\nB -> 'x'")
+    assert codec._fast is None and codec.decode(codec.encode(["xc"])) == ["xc"]
+
+
 def test_a_grammar_vae_trains_saves_loads_and_decodes_valid_expressions(tmp_path):
     designs = generate_expressions(400, seed=1)
     codec = GrammarCodec.from_designs(designs, grammar=EXPRESSION_GRAMMAR)
