@@ -59,7 +59,7 @@ from lsbo.exceptions import InvalidOptionError
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset, Objective
 from lsbo.options import OptimizerOptions
-from lsbo.representations import TokenCodec
+from lsbo.representations import TokenCodec, register_function
 from objectives._checks import check_int
 
 __all__ = [
@@ -320,6 +320,7 @@ def dataset(n: int | None = None, seed: int = 0) -> Dataset:
     return Dataset(designs=function.to_strings(states), scores=values.tolist())
 
 
+@register_function  # the codec's validator: a saved model calls it again when loaded
 def _well_formed(alphabet: str, length: int, design: str) -> bool:
     return len(design) == length and set(design) <= set(alphabet)
 

@@ -10,9 +10,25 @@ from lsbo.representations.base import Codec
 from lsbo.representations.grammar import GrammarCodec
 from lsbo.representations.images import ImageCodec
 from lsbo.representations.molecules import SelfiesCodec
+from lsbo.representations.registry import (
+    codec_from_config,
+    register_codec,
+    register_function,
+)
 from lsbo.representations.tokens import PAD, TokenCodec
 
-__all__ = ["PAD", "Codec", "GrammarCodec", "ImageCodec", "SelfiesCodec", "TokenCodec", "codec_for"]
+__all__ = [
+    "PAD",
+    "Codec",
+    "GrammarCodec",
+    "ImageCodec",
+    "SelfiesCodec",
+    "TokenCodec",
+    "codec_for",
+    "codec_from_config",
+    "register_codec",
+    "register_function",
+]
 
 
 def codec_for(designs: Sequence[Any]) -> Codec:

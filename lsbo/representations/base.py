@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Sequence
-from typing import Any
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any, Self
 
 import torch
+
+from lsbo.exceptions import ModelFileError
 
 
 class Codec(ABC):
@@ -15,6 +17,10 @@ class Codec(ABC):
     Subclasses give the shape of one encoded design (``event_shape``) and ``key`` (a
     hashable identity used to spot duplicate designs). The VAE built for a codec picks
     the matching likelihood (categorical for tokens, Bernoulli for pixels).
+
+    A codec saves with a model as plain data: :meth:`to_config` and :meth:`from_config`,
+    under a kind registered with :func:`lsbo.representations.register_codec` (see
+    :mod:`lsbo.representations.registry`).
     """
 
     @property
@@ -37,3 +43,27 @@ class Codec(ABC):
     def is_valid(self, design: Any) -> bool:
         """Whether a decoded design is well formed (structure only, not the objective)."""
         return True
+
+    def to_config(self) -> dict[str, Any]:
+        """The codec as plain data (str, int, float, bool, None, lists, dicts), with its
+        registered ``"kind"``: what a model file keeps of it.
+
+        Raises:
+            ModelFileError: The codec cannot be saved (the message says why).
+        """
+        raise ModelFileError(
+            f"{type(self).__qualname__} has no to_config(): give it one (and from_config) "
+            "and register it with lsbo.representations.register_codec to save its models"
+        )
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], allowed_modules: Iterable[str] = ()) -> Self:
+        """The codec :meth:`to_config` described. The default passes every key but
+        ``"kind"`` to the constructor.
+
+        Args:
+            config: The saved dict.
+            allowed_modules: Modules whose functions the config may name (see
+                :func:`lsbo.representations.codec_from_config`).
+        """
+        return cls(**{key: value for key, value in config.items() if key != "kind"})

@@ -13,11 +13,12 @@ import functools
 import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from typing import Any
+from typing import Any, Self
 
 import torch
 
 from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, MissingDependencyError
+from lsbo.representations.registry import codec_kind, register_codec, setting
 from lsbo.representations.tokens import TokenCodec
 
 
@@ -27,6 +28,7 @@ class Unfinished(str):
     __slots__ = ()
 
 
+@register_codec
 class GrammarCodec(TokenCodec):
     """Sentences of a context-free grammar <-> ``n x max_length`` tensors of rule indices.
 
@@ -201,6 +203,24 @@ class GrammarCodec(TokenCodec):
         except InvalidDesignsError:
             return False
         return True
+
+    def to_config(self) -> dict[str, Any]:
+        """The grammar's text, ``max_length`` and ``separator`` (the rules follow)."""
+        return {
+            "kind": codec_kind(self),
+            "grammar": self.grammar,
+            "max_length": self.max_length,
+            "separator": self.separator,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], allowed_modules: Iterable[str] = ()) -> Self:
+        """The codec :meth:`to_config` described (``allowed_modules`` is not needed)."""
+        return cls(
+            setting(config, "grammar", str),
+            setting(config, "max_length", int),
+            setting(config, "separator", str),
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         keep = ("grammar", "separator", "max_length")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from typing import Any
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any, Self
 
 import numpy as np
 import torch
 
-from lsbo.exceptions import InvalidDesignsError
+from lsbo.exceptions import InvalidDesignsError, ModelFileError
 from lsbo.representations.base import Codec
+from lsbo.representations.registry import codec_kind, register_codec, setting
 
 
+@register_codec
 class ImageCodec(Codec):
     """2-D arrays <-> ``n x 1 x H x W`` float tensors (Bernoulli likelihood per pixel).
 
@@ -34,6 +36,18 @@ class ImageCodec(Codec):
         binary = all(np.isin(_as_array(d, i), (0.0, 1.0)).all() for i, d in enumerate(designs))
         codec = cls(first.shape, binary=binary)  # type: ignore[arg-type]
         return codec
+
+    def to_config(self) -> dict[str, Any]:
+        """``shape`` (as a list) and ``binary``."""
+        return {"kind": codec_kind(self), "shape": list(self.shape), "binary": self.binary}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], allowed_modules: Iterable[str] = ()) -> Self:
+        """The codec :meth:`to_config` described (``allowed_modules`` is not needed)."""
+        shape = setting(config, "shape", list)
+        if len(shape) != 2 or not all(isinstance(size, int) for size in shape):
+            raise ModelFileError(f"the saved image shape {shape!r} is not two integers")
+        return cls((shape[0], shape[1]), bool(setting(config, "binary", bool)))
 
     @property
     def event_shape(self) -> tuple[int, ...]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Any
+from typing import Any, Self
 
 from lsbo.exceptions import InvalidDesignsError, MissingDependencyError
+from lsbo.representations.registry import codec_kind, register_codec, setting
 from lsbo.representations.tokens import TokenCodec
 
 __all__ = [
@@ -110,6 +111,7 @@ def smiles_to_selfies(smiles: str) -> str:
         raise InvalidDesignsError(f"SELFIES cannot write {smiles!r}: {exc}") from None
 
 
+@register_codec
 class SelfiesCodec(TokenCodec):
     """SELFIES strings <-> token index tensors; validity and identity come from rdkit.
 
@@ -142,6 +144,20 @@ class SelfiesCodec(TokenCodec):
         """
         base = TokenCodec.from_designs(designs, tokenizer=SELFIES_TOKEN, max_length=max_length)
         return cls(base.tokens[1:], base.max_length)
+
+    def to_config(self) -> dict[str, Any]:
+        """Vocabulary and ``max_length`` (the tokenizer and validity are SELFIES's own)."""
+        return {
+            "kind": codec_kind(self),
+            "vocabulary": self.tokens[1:],
+            "max_length": self.max_length,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], allowed_modules: Iterable[str] = ()) -> Self:
+        """The codec :meth:`to_config` described (``allowed_modules`` is not needed)."""
+        vocabulary = setting(config, "vocabulary", list)
+        return cls([str(token) for token in vocabulary], setting(config, "max_length", int))
 
     def is_valid(self, design: Any) -> bool:
         """Whether the SELFIES string decodes to a molecule rdkit can sanitize."""

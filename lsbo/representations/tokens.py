@@ -5,18 +5,26 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any
+from typing import Any, Self
 
 import torch
 
-from lsbo.exceptions import InvalidDesignsError, InvalidOptionError
+from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, ModelFileError
 from lsbo.representations.base import Codec
+from lsbo.representations.registry import (
+    codec_kind,
+    function_from_config,
+    function_to_config,
+    register_codec,
+    setting,
+)
 
 PAD = "<pad>"
 
 Tokenizer = Callable[[str], list[str]]
 
 
+@register_codec
 class TokenCodec(Codec):
     """Strings <-> ``n x max_length`` tensors of token indices, padded with ``<pad>``.
 
@@ -29,9 +37,12 @@ class TokenCodec(Codec):
         tokenizer: ``None`` for one token per character, a regular expression whose
             ``re.findall`` gives the tokens (e.g. ``r"Cl|Br|."``), or a function
             ``str -> list[str]``. A regular expression saves with the model; a function
-            must be importable (module level) to be saved.
+            saves as its ``module:qualname`` reference, so it must be defined at the top
+            of a module (see :func:`lsbo.representations.register_function` for what
+            loading it again needs).
         validator: Optional ``str -> bool`` deciding whether a decoded string is a
-            valid design (e.g. it parses); empty strings are always invalid.
+            valid design (e.g. it parses); empty strings are always invalid. Saved as a
+            function tokenizer is (a ``functools.partial`` with plain arguments works).
     """
 
     def __init__(
@@ -144,6 +155,40 @@ class TokenCodec(Codec):
         if not isinstance(design, str) or not design:
             return False
         return self.validator is None or bool(self.validator(design))
+
+    def to_config(self) -> dict[str, Any]:
+        """Vocabulary, ``max_length``, the tokenizer's pattern (or function reference)
+        and the validator's function reference, as plain data."""
+        tokenizer = self.tokenizer
+        return {
+            "kind": codec_kind(self),
+            "vocabulary": self.tokens[1:],
+            "max_length": self.max_length,
+            "tokenizer": (
+                tokenizer
+                if tokenizer is None or isinstance(tokenizer, str)
+                else function_to_config(tokenizer)
+            ),
+            "validator": None if self.validator is None else function_to_config(self.validator),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], allowed_modules: Iterable[str] = ()) -> Self:
+        """The codec :meth:`to_config` described; a function tokenizer or validator is
+        looked up as :func:`lsbo.representations.codec_from_config` says."""
+        vocabulary = setting(config, "vocabulary", list)
+        if not all(isinstance(token, str) for token in vocabulary):
+            raise ModelFileError("the saved vocabulary holds tokens that are not strings")
+        tokenizer = setting(config, "tokenizer", str, dict, type(None))
+        validator = setting(config, "validator", dict, type(None))
+        return cls(
+            vocabulary,
+            setting(config, "max_length", int),
+            function_from_config(tokenizer, allowed_modules)
+            if isinstance(tokenizer, dict)
+            else tokenizer,
+            None if validator is None else function_from_config(validator, allowed_modules),
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

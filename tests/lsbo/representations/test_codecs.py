@@ -1,3 +1,4 @@
+import json
 import pickle
 
 import numpy as np
@@ -5,11 +6,12 @@ import pytest
 import torch
 
 from lsbo.exceptions import InvalidDesignsError, InvalidOptionError
-from lsbo.representations import ImageCodec, TokenCodec, codec_for
+from lsbo.representations import ImageCodec, TokenCodec, codec_for, codec_from_config
 
 
 class CodecContract:
-    """Every codec: encode -> one-hot logits -> decode gives the designs back; pickles."""
+    """Every codec: encode -> one-hot logits -> decode gives the designs back; pickles;
+    saves as plain data (what a model file keeps) that rebuilds it."""
 
     def make(self):
         raise NotImplementedError
@@ -34,6 +36,16 @@ class CodecContract:
         codec, designs = self.make(), self.designs()
         clone = pickle.loads(pickle.dumps(codec))
         assert torch.equal(clone.encode(designs), codec.encode(designs))
+
+    def test_config_is_plain_data_that_rebuilds_the_codec(self):
+        codec, designs = self.make(), self.designs()
+        config = json.loads(json.dumps(codec.to_config()))  # JSON holds only plain data
+        assert config["kind"] == type(codec).__name__
+        clone = codec_from_config(config)
+        assert type(clone) is type(codec) and clone.to_config() == codec.to_config()
+        assert torch.equal(clone.encode(designs), codec.encode(designs))
+        logits = self.as_logits(codec, codec.encode(designs))
+        assert [clone.key(d) for d in clone.decode(logits)] == [codec.key(d) for d in designs]
 
 
 class TestTokenCodec(CodecContract):
