@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import torch
+from botorch.acquisition.acquisition import AcquisitionFunction
 from botorch.acquisition.logei import qLogExpectedImprovement
+from botorch.acquisition.penalized import PenalizedAcquisitionFunction
 from botorch.exceptions.warnings import OptimizationWarning
 from botorch.models.model import Model
 from botorch.optim import optimize_acqf
 from botorch.sampling import SobolQMCNormalSampler
-from torch import Tensor
+from torch import Tensor, nn
 
 
 def latent_bounds(latents: Tensor, margin: float = 0.1) -> Tensor:
@@ -38,6 +41,7 @@ def optimize_qlogei(
     raw_samples: int = 256,
     mc_samples: int = 256,
     seed: int = 0,
+    log_validity: Callable[[Tensor], Tensor] | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Jointly choose ``q`` latent points that maximize qLogEI.
 
@@ -52,6 +56,8 @@ def optimize_qlogei(
         raw_samples: Quasi-random points used to pick the starting points.
         mc_samples: Quasi-Monte-Carlo samples of the posterior.
         seed: Seeds the QMC sampler and the starting points.
+        log_validity: ``log P(valid | z)`` of ``... x d`` points (a ``...`` tensor),
+            added to qLogEI for each point of the batch (see :func:`_qlogei`).
 
     Returns:
         ``(candidates, acq_values)``: ``num_restarts x q x d`` batches, one per restart
@@ -59,7 +65,7 @@ def optimize_qlogei(
         The runners-up are the natural fallback when the best batch decodes to
         designs that cannot be used.
     """
-    acq = _qlogei(model, best_f, X_pending, mc_samples, seed)
+    acq = _qlogei(model, best_f, X_pending, mc_samples, seed, log_validity)
     with torch.random.fork_rng(), warnings.catch_warnings():
         torch.manual_seed(seed)
         # a restart that stops early is still a usable local optimum; BoTorch retries
@@ -86,23 +92,50 @@ def qlogei_values(
     X_pending: Tensor | None = None,
     mc_samples: int = 256,
     seed: int = 0,
+    log_validity: Callable[[Tensor], Tensor] | None = None,
 ) -> Tensor:
-    """qLogEI of each single point in ``X`` (``n x d``), e.g. to rank sampled candidates.
+    """qLogEI of each single point in ``X`` (``n x d``), e.g. to rank sampled candidates,
+    plus ``log_validity`` of the point when given.
 
     Returns:
         An ``n`` tensor.
     """
-    acq = _qlogei(model, best_f, X_pending, mc_samples, seed)
+    acq = _qlogei(model, best_f, X_pending, mc_samples, seed, log_validity)
     with torch.no_grad():
         return torch.cat([acq(chunk.unsqueeze(1)) for chunk in X.split(512)])
 
 
 def _qlogei(
-    model: Model, best_f: float | Tensor, X_pending: Tensor | None, mc_samples: int, seed: int
-) -> qLogExpectedImprovement:
-    return qLogExpectedImprovement(
+    model: Model,
+    best_f: float | Tensor,
+    X_pending: Tensor | None,
+    mc_samples: int,
+    seed: int,
+    log_validity: Callable[[Tensor], Tensor] | None = None,
+) -> AcquisitionFunction:
+    """qLogEI; with ``log_validity``, ``qLogEI(X) + sum_j log P(valid | x_j)``.
+
+    The sum is the log of qEI times the probability that every point of the batch
+    decodes validly, the constrained EI of Griffiths and Hernandez-Lobato (2020); for
+    ``q = 1`` it is exactly EI times ``P(valid)``.
+    """
+    acq = qLogExpectedImprovement(
         model,
         best_f=best_f,
         sampler=SobolQMCNormalSampler(torch.Size([mc_samples]), seed=seed),
         X_pending=X_pending,
     )
+    if log_validity is None:
+        return acq
+    return PenalizedAcquisitionFunction(acq, _Invalidity(log_validity), 1.0)
+
+
+class _Invalidity(nn.Module):
+    """The penalty ``-sum_j log P(valid | x_j)`` of ``batch x q x d`` batches."""
+
+    def __init__(self, log_validity: Callable[[Tensor], Tensor]) -> None:
+        super().__init__()
+        self.log_validity = log_validity
+
+    def forward(self, X: Tensor) -> Tensor:
+        return -self.log_validity(X).sum(-1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -125,6 +125,7 @@ def thompson_sample(
     n: int,
     n_candidates: int | None = None,
     seed: int = 0,
+    validity: Callable[[Tensor], Tensor] | None = None,
 ) -> Tensor:
     """``n`` distinct points, each the maximizer of one posterior sample over candidates.
 
@@ -140,9 +141,12 @@ def thompson_sample(
             ones stand in when earlier ones decode to designs that cannot be used.
         n_candidates: Sobol candidates (default ``min(5000, max(2000, 200 d))``).
         seed: Seeds the Sobol sequence, the perturbation mask and the posterior samples.
+        validity: ``P(valid | z)`` of ``m x d`` points (an ``m`` tensor): each candidate
+            is kept with that probability, a Thompson sample of whether it decodes
+            validly (see :func:`likely_valid`).
 
     Returns:
-        An ``n x d`` tensor.
+        An ``n x d`` tensor (fewer when fewer candidates are left).
     """
     dim = center.shape[-1]
     n_candidates = n_candidates or min(5000, max(2000, 200 * dim))
@@ -157,6 +161,10 @@ def thompson_sample(
     )
     candidates = center.expand(n_candidates, dim).clone()
     candidates[mask.to(candidates.device)] = pert[mask.to(pert.device)]
+    if validity is not None:
+        with torch.no_grad():
+            candidates = likely_valid(candidates, validity(candidates), n, generator)
+    n = min(n, len(candidates))
     with torch.no_grad(), torch.random.fork_rng(), warnings.catch_warnings():
         torch.manual_seed(seed)
         # candidates packed closely in a small region make the joint covariance nearly
@@ -164,3 +172,23 @@ def thompson_sample(
         warnings.simplefilter("ignore", NumericalWarning)
         sampler = MaxPosteriorSampling(model=model, replacement=False)
         return sampler(candidates, num_samples=n).detach()
+
+
+def likely_valid(candidates: Tensor, prob: Tensor, n: int, generator: torch.Generator) -> Tensor:
+    """The candidates that a draw of ``Bernoulli(prob)`` says are valid, in their order.
+
+    Thompson sampling of the validity constraint alongside the posterior of the
+    objective: a candidate with ``P(valid) = 0.9`` stays nine times in ten. When fewer
+    than ``n`` stay, the ``n`` most probably valid ones are taken instead.
+
+    Args:
+        candidates: ``m x d`` points.
+        prob: ``m`` probabilities that each decodes validly.
+        n: Candidates needed at least.
+        generator: Draws the Bernoulli samples.
+    """
+    keep = torch.rand(len(prob), generator=generator, dtype=prob.dtype) < prob.cpu()
+    if int(keep.sum()) < n:
+        keep = torch.zeros_like(keep)
+        keep[prob.cpu().topk(min(n, len(prob))).indices] = True
+    return candidates[keep.to(candidates.device)]

@@ -39,6 +39,7 @@ from lsbo.records import Record, Source
 if TYPE_CHECKING:
     from lsbo.options import OptimizerOptions
     from lsbo.strategies.retraining import WeightedRetraining
+    from lsbo.surrogates.validity import ValidityClassifier
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class SearchContext:
             decoded to unusable designs).
         notes: What a strategy wants to show about its step (e.g. a trust region's
             ``"region"``); the optimizer keeps the last step's notes.
+        fit_validity: Fits the step's :meth:`validity` classifier (``None``: none).
     """
 
     latent: LatentSpace
@@ -72,6 +74,7 @@ class SearchContext:
     round: int = 0
     rejected: list[Tensor] = field(default_factory=list, repr=False)
     notes: dict[str, Any] = field(default_factory=dict)
+    fit_validity: Callable[[], ValidityClassifier | None] = field(repr=False, default=lambda: None)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def surrogate(self) -> Model:
@@ -79,6 +82,17 @@ class SearchContext:
         if "surrogate" not in self._cache:
             self._cache["surrogate"] = self.fit()
         return self._cache["surrogate"]
+
+    def validity(self) -> ValidityClassifier | None:
+        """``P(valid | z)`` learned from the run's valid and invalid decodes, fitted once
+        per step on first use; ``None`` when the run does not use it (switched off, or
+        too few examples of either class yet): then search unconstrained.
+
+        A strategy that uses it keeps its search where decodes are likely valid (see
+        :mod:`lsbo.surrogates.validity`)."""
+        if "validity" not in self._cache:
+            self._cache["validity"] = self.fit_validity()
+        return self._cache["validity"]
 
     @property
     def fitted(self) -> bool:
@@ -170,7 +184,9 @@ class Strategy:
 
 
 def qlogei_ranking(context: SearchContext) -> Callable[[Tensor], Tensor]:
-    """qLogEI of each point under the step's GP, given the pending points."""
+    """qLogEI of each point under the step's GP, given the pending points, plus
+    ``log P(valid)`` where the step has a validity classifier."""
+    validity = context.validity()
     return functools.partial(
         qlogei_values,
         context.surrogate(),
@@ -178,4 +194,5 @@ def qlogei_ranking(context: SearchContext) -> Callable[[Tensor], Tensor]:
         X_pending=context.pending_points(),
         mc_samples=context.options.mc_samples,
         seed=context.seed,
+        log_validity=None if validity is None else validity.log_prob,
     )

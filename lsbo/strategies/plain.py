@@ -20,8 +20,9 @@ class Plain(Strategy):
 
     def propose(self, context: SearchContext, n: int) -> Tensor:
         """The local optima of qLogEI's restarts, best batch first (``restarts * n x d``):
-        the runners-up replace points that decode to unusable designs."""
-        options = context.options
+        the runners-up replace points that decode to unusable designs. With a validity
+        classifier, qLogEI is weighted by the probability that the batch decodes validly."""
+        options, validity = context.options, context.validity()
         candidates, _ = optimize_qlogei(
             context.surrogate(),
             context.latent.bounds,
@@ -32,9 +33,10 @@ class Plain(Strategy):
             raw_samples=options.raw_samples,
             mc_samples=options.mc_samples,
             seed=context.seed + context.round,
+            log_validity=None if validity is None else validity.log_prob,
         )
         return candidates.flatten(0, 1)
 
     def ranking(self, context: SearchContext) -> Callable[[Tensor], Tensor]:
-        """qLogEI of each point."""
+        """qLogEI of each point (times its probability of decoding validly)."""
         return qlogei_ranking(context)

@@ -80,9 +80,12 @@ class TrustRegion(Strategy):
 
     def propose(self, context: SearchContext, n: int) -> Tensor:
         """``4 n + 16`` Thompson samples in the region, best first: the first ``n`` are
-        the batch, the others stand in for points that decode to unusable designs."""
+        the batch, the others stand in for points that decode to unusable designs. With a
+        validity classifier, each candidate takes part with its probability of decoding
+        validly (:func:`lsbo.acquisition.trust_region.likely_valid`)."""
         region = self.region(context)
         context.notes["region"] = region
+        validity = context.validity()
         return thompson_sample(
             context.surrogate(),
             context.observations.best_point(),
@@ -90,6 +93,7 @@ class TrustRegion(Strategy):
             n=4 * n + 16,
             n_candidates=self.n_candidates,
             seed=context.seed + context.round,
+            validity=validity,
         )
 
     def ranking(self, context: SearchContext) -> Callable[[Tensor], Tensor]:

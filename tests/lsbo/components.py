@@ -37,7 +37,9 @@ def observe(latent, observations, designs, objective=count_a):
         observations.add(design, objective(design), latent_point, from_run=True)
 
 
-def context(latent, observations, run=None, history=(), seed=0, options=FAST, batch_size=1):
+def context(
+    latent, observations, run=None, history=(), seed=0, options=FAST, batch_size=1, validity=None
+):
     def fit():
         return observations.fit_surrogate(latent.bounds, options, seed=0)[0]
 
@@ -51,4 +53,5 @@ def context(latent, observations, run=None, history=(), seed=0, options=FAST, ba
         batch_size=batch_size,
         fit=fit,
         pending=run.pending_points if run is not None else list,
+        fit_validity=lambda: validity,
     )
