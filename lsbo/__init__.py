@@ -24,6 +24,7 @@ _LAZY = {
     "load_run": "lsbo.api",
     "list_runs": "lsbo.api",
     "delete_run": "lsbo.api",
+    "upgrade_run_models": "lsbo.api",
     "Optimizer": "lsbo.optimizer",
     "OptimizerOptions": "lsbo.options",
     "TrainingOptions": "lsbo.models",
@@ -91,10 +92,11 @@ __all__ = [
     "list_runs",
     "load_run",
     "optimize",
+    "upgrade_run_models",
 ]
 
 if TYPE_CHECKING:
-    from lsbo.api import delete_run, list_runs, load_run, optimize
+    from lsbo.api import delete_run, list_runs, load_run, optimize, upgrade_run_models
     from lsbo.execution import DaemonThreadExecutor
     from lsbo.models import TrainingOptions
     from lsbo.optimizer import Optimizer

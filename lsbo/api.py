@@ -7,13 +7,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lsbo.models import VAE, load_model
+from lsbo.models import VAE
 from lsbo.objective import Objective
 from lsbo.optimizer import Callback, Optimizer
 from lsbo.options import OptimizerOptions
 from lsbo.records import Direction, OptimizationResult, ProposalState, RunStats
 from lsbo.representations import Codec
-from lsbo.run_storage import get_run, record_from_row
+from lsbo.run_storage import get_run, load_stored_model, record_from_row, upgrade_stored_model
 from lsbo.settings import strategy_name
 from lsbo.storage import RDBStorage, get_storage
 from lsbo.strategies import Strategy
@@ -117,12 +117,11 @@ def load_run(storage: Storage, name: str, with_model: bool = True) -> Optimizati
     records = [record_from_row(row) for row in rows]
     order = {row["number"]: row["finish_order"] for row in rows}
     evaluated = sorted((r for r in records if r.status.evaluated), key=lambda r: order[r.number])
-    checkpoint = store.load_checkpoint(run.id, "vae") if with_model else None
     return OptimizationResult(
         history=evaluated,
         maximize=bool(run.settings.get("maximize", True)),
         stats=RunStats.from_dict(run.stats),
-        model=None if checkpoint is None else load_model(checkpoint),
+        model=load_stored_model(store, run) if with_model else None,
         name=name,
         invalid=[r for r in records if r.status == ProposalState.INVALID],
         n_pending=sum(r.status == ProposalState.PENDING for r in records),
@@ -202,3 +201,28 @@ def delete_run(storage: Storage, name: str) -> None:
     store = get_storage(storage)
     get_run(store, name)
     store.delete_run(name)
+
+
+def upgrade_run_models(storage: Storage, name: str) -> bool:
+    """Rewrite the VAE a run stored with an older lsbo (pickled, model file version 1)
+    in the current format, which loads without unpickling; a run's later processes
+    (``lsbo worker``, a resumed run) need this once before they can load it.
+
+    Warning:
+        Only for a storage you trust: the old VAE is unpickled to convert it, and
+        unpickling can run arbitrary code (see :func:`lsbo.models.convert_model_file`).
+
+    Args:
+        storage: The file path or URL the run is stored in.
+        name: The run's name.
+
+    Returns:
+        Whether its VAE was rewritten (``False``: it has none, or one in the current
+        format already).
+
+    Raises:
+        RunNotFoundError: No run of that name is stored there.
+        ModelFileError: The stored VAE is not an lsbo model, or cannot be converted.
+    """
+    store = get_storage(storage)
+    return upgrade_stored_model(store, get_run(store, name))

@@ -725,9 +725,12 @@ def _print_result(
         if rate is None
         else f"validity rate: {rate:.0%} of {stats.n_decoded} decoded latent points"
     )
+    if stats.n_validity_fits:
+        console.print(f"validity constraint: fitted {stats.n_validity_fits} times")
     console.print(
         f"time: VAE {stats.vae_seconds:.1f} s, GP + acquisition {stats.surrogate_seconds:.1f} s, "
         f"objective {stats.objective_seconds:.1f} s"
+        + (f", validity {stats.validity_seconds:.1f} s" if stats.n_validity_fits else "")
     )
     if storage in IN_MEMORY:
         _say(f"run {result.name!r} was kept in memory only", markup=False)
@@ -827,18 +830,31 @@ def list_runs(
         list[str] | None,
         typer.Option("--delete", help="Delete this run (repeat for several).", show_default=False),
     ] = None,
+    upgrade_models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--upgrade-models",
+            help="Rewrite the VAE this run stored with an older lsbo (pickled) in the "
+            "current format (repeat for several). Only for a storage you trust: the old "
+            "VAE is unpickled, which can run code.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """List the runs in a storage, with their progress and best value (or delete some)."""
+    """List the runs in a storage, with their progress and best value (or delete some,
+    or upgrade their stored VAEs)."""
     from lsbo.api import delete_run
     from lsbo.api import list_runs as stored_runs
 
     store = _existing_storage(storage)
-    for name in delete or []:
-        _stored_run(store, storage, name)  # every name exists before any is deleted
+    for name in [*(delete or []), *(upgrade_models or [])]:
+        _stored_run(store, storage, name)  # every name exists before any is changed
+    for name in upgrade_models or []:
+        _upgrade_models(store, name)
     for name in delete or []:
         delete_run(store, name)
         _say(f"deleted run {name!r} from {_shown(storage)}", markup=False)
-    if delete:
+    if delete or upgrade_models:
         return
     runs = stored_runs(store)
     if not runs:
@@ -858,6 +874,15 @@ def list_runs(
             time.strftime("%m-%d %H:%M", time.localtime(run.updated_at)),
         )
     console.print(table)
+
+
+def _upgrade_models(store: RDBStorage, name: str) -> None:
+    from lsbo.api import upgrade_run_models
+
+    if upgrade_run_models(store, name):
+        _say(f"upgraded the VAE of run {name!r} to the current model format", markup=False)
+    else:
+        _say(f"run {name!r} has no VAE of an older format: nothing to upgrade", markup=False)
 
 
 def _run_task(settings: dict[str, Any]) -> ModuleType | None:

@@ -28,7 +28,13 @@ class MissingDependencyError(LsboError, ImportError):
 
 
 class ModelFileError(LsboError):
-    """A saved model file is missing, corrupt, or from an incompatible version."""
+    """A saved model file is missing, corrupt, or from an incompatible version, or a
+    model cannot be saved as plain data."""
+
+
+class OutdatedModelFileError(ModelFileError):
+    """A model file written by an older lsbo, with pickled Python objects that lsbo no
+    longer loads: convert it with :func:`lsbo.models.convert_model_file` if you trust it."""
 
 
 class UnknownObjectiveError(LsboError, KeyError):

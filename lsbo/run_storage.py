@@ -24,8 +24,13 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from lsbo.exceptions import LsboError, RunNotFoundError, SettingsMismatchError
-from lsbo.models import VAE, load_model
+from lsbo.exceptions import (
+    LsboError,
+    OutdatedModelFileError,
+    RunNotFoundError,
+    SettingsMismatchError,
+)
+from lsbo.models import VAE, convert_model_file, load_model
 from lsbo.objective import Evaluation
 from lsbo.options import OptimizerOptions
 from lsbo.records import Proposal, ProposalState, Record, RunStats, Source
@@ -301,6 +306,7 @@ class RunStorage:
             source=proposal.source,
             latent=proposal.latent,
             duration=outcome.duration,
+            point=proposal.acquisition_point,
         )
 
     def mark_saved(self, stats: RunStats) -> None:
@@ -319,9 +325,13 @@ class RunStorage:
     # -- checkpoints ------------------------------------------------------------------
 
     def load_model(self) -> VAE | None:
-        """The run's stored VAE (the latest retrained one), or ``None``."""
-        data = self.storage.load_checkpoint(self.id, "vae")
-        return None if data is None else load_model(data)
+        """The run's stored VAE (the latest retrained one), or ``None``.
+
+        Raises:
+            OutdatedModelFileError: It was stored by an older lsbo (see
+                :func:`load_stored_model`).
+        """
+        return load_stored_model(self.storage, self.run)
 
     def save_model(self, model: VAE, seed: int, replace: bool = True) -> bool:
         """Store the run's VAE (no-op in memory); with ``replace=False`` keep one stored
@@ -412,6 +422,49 @@ def open_run(
     return run
 
 
+def load_stored_model(storage: RDBStorage, run: RunInfo) -> VAE | None:
+    """A run's stored VAE, read as plain data and tensors only, or ``None``.
+
+    Raises:
+        OutdatedModelFileError: The VAE was stored by an older lsbo, with pickled
+            objects; the message says how to upgrade it (:func:`upgrade_stored_model`).
+        ModelFileError: The stored VAE cannot be read.
+    """
+    data = storage.load_checkpoint(run.id, "vae")
+    if data is None:
+        return None
+    try:
+        return load_model(data)
+    except OutdatedModelFileError:
+        raise OutdatedModelFileError(
+            f"the VAE stored with run {run.name!r} in {storage} was written by an older "
+            "lsbo, with pickled Python objects, which lsbo no longer loads since unpickling "
+            "can run any code. If you trust this storage, upgrade the run's VAE once: "
+            f"lsbo runs --storage {storage} --upgrade-models {run.name}, or in Python "
+            f"lsbo.upgrade_run_models(storage, {run.name!r})"
+        ) from None
+
+
+def upgrade_stored_model(storage: RDBStorage, run: RunInfo) -> bool:
+    """Rewrite a run's stored VAE of an older lsbo in the current model file format.
+
+    Warning:
+        Only for a storage you trust: the old VAE is unpickled (see
+        :func:`lsbo.models.convert_model_file`), and unpickling can run arbitrary code.
+
+    Returns:
+        Whether a VAE was rewritten (``False``: none stored, or already current).
+    """
+    data = storage.load_checkpoint(run.id, "vae")
+    if data is None:
+        return False
+    buffer = io.BytesIO()
+    if not convert_model_file(data, buffer):
+        return False
+    storage.save_checkpoint(run.id, "vae", buffer.getvalue())
+    return True
+
+
 def get_run(storage: RDBStorage, name: str, where: str | None = None) -> RunInfo:
     """The stored run ``name`` (``where`` names the storage in the error, if given).
 
@@ -438,6 +491,7 @@ def record_from_row(row: dict[str, Any], dtype: torch.dtype = torch.float64) -> 
         source=Source(row["source"]),
         latent=torch.empty(0, dtype=dtype) if latent is None else latent,
         duration=row["duration"],
+        point=load_tensor(row["point"], dtype),
     )
 
 

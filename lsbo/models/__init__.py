@@ -9,7 +9,14 @@ from lsbo.models.training import (
     reconstruction_accuracy,
     train_vae,
 )
-from lsbo.models.vae import VAE, ImageVAE, SequenceVAE, build_vae, load_model
+from lsbo.models.vae import (
+    VAE,
+    ImageVAE,
+    SequenceVAE,
+    build_vae,
+    convert_model_file,
+    load_model,
+)
 
 __all__ = [
     "VAE",
@@ -19,6 +26,7 @@ __all__ = [
     "TrainingReport",
     "build_vae",
     "cached_vae",
+    "convert_model_file",
     "default_cache_dir",
     "fine_tune_vae",
     "fingerprint",

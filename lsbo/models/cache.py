@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lsbo.exceptions import ModelFileError
+from lsbo.exceptions import ModelFileError, OutdatedModelFileError
 from lsbo.models.training import TrainingOptions, fit_new_vae
 from lsbo.models.vae import FILE_VERSION, VAE, load_model
 from lsbo.representations import Codec
@@ -77,7 +77,8 @@ def cached_vae(
 ) -> tuple[VAE, bool]:
     """Load the VAE trained on these designs with these settings, or train and store it.
 
-    A corrupt or outdated cache file is replaced (with a warning), never fatal.
+    A corrupt or outdated cache file is replaced (with a warning), never fatal: one
+    written by an older lsbo, with pickled objects, is never unpickled but trained again.
 
     Args:
         directory: Folder of the cache (created if missing).
@@ -99,6 +100,12 @@ def cached_vae(
         if candidate.is_file():
             try:
                 return load_model(candidate).to(device), True
+            except OutdatedModelFileError:  # never unpickled: trained again, then replaced
+                warnings.warn(
+                    f"ignoring the cached model {candidate.name}: an older lsbo wrote it "
+                    "with pickled objects, which lsbo no longer loads; training it again",
+                    stacklevel=2,
+                )
             except ModelFileError as exc:
                 warnings.warn(f"ignoring the cached model: {exc}", stacklevel=2)
     model, report = fit_new_vae(designs, codec, latent_dim, options, seed, device)

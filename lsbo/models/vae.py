@@ -4,13 +4,22 @@ A :class:`VAE` owns its codec, so ``encode(designs)`` and ``decode(z)`` speak in
 designs, not tensors. Encoders give the mean and log-variance of q(z|x); the prior is a
 standard normal; decoders give logits of p(x|z) (categorical over tokens for
 sequences, Bernoulli per pixel for images).
+
+A model file (format version 2) holds only plain data and tensors: the model's class
+name and constructor arguments, its codec's :meth:`~lsbo.representations.Codec.to_config`,
+its parameters and its metadata. :func:`load_model` reads it with
+``torch.load(..., weights_only=True)``, so a file cannot run code when it is loaded.
+Files of version 1 (lsbo 0.2.0 and before) pickled the codec object; they load only
+after :func:`convert_model_file`, which is for files you trust.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+import pickle
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -18,11 +27,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lsbo.exceptions import InvalidOptionError, ModelFileError
-from lsbo.representations import Codec, ImageCodec, TokenCodec
+from lsbo.exceptions import InvalidOptionError, ModelFileError, OutdatedModelFileError
+from lsbo.representations import Codec, ImageCodec, TokenCodec, codec_from_config
+from lsbo.representations.registry import plain
 
 FILE_FORMAT = "lsbo.vae"
-FILE_VERSION = 1
+FILE_VERSION = 2
 
 
 class VAE(nn.Module):
@@ -124,23 +134,32 @@ class VAE(nn.Module):
 
     def save(self, path: str | Path | BinaryIO, **metadata: Any) -> None:
         """Write the model, its codec and ``metadata`` (e.g. training settings) to one file
-        (or a binary file object)."""
+        (or a binary file object), as plain data and tensors only.
+
+        Args:
+            path: The file, or a binary file object.
+            **metadata: Plain data (str, int, float, bool, None, lists, tuples and dicts of
+                them) or tensors; numpy scalars are stored as Python numbers.
+
+        Raises:
+            ModelFileError: The codec or the metadata cannot be saved as plain data: the
+                message says what to change (e.g. register a codec class, or define a
+                tokenizer function at the top of a module).
+        """
         payload = {
             "format": FILE_FORMAT,
             "version": FILE_VERSION,
             "class": type(self).__name__,
-            "config": self.config(),
-            "codec": self.codec,
+            "config": plain(self.config(), "the model's config()"),
+            "codec": plain(self.codec.to_config(), "the codec's to_config()"),
             "state_dict": {k: v.cpu() for k, v in self.state_dict().items()},
-            "metadata": metadata,
+            "metadata": plain(metadata, "the metadata", tensors=True),
         }
-        try:
-            torch.save(payload, path if hasattr(path, "write") else Path(path))  # type: ignore[arg-type]
-        except (AttributeError, TypeError) as exc:  # pickling a lambda tokenizer/validator
-            raise ModelFileError(
-                f"cannot save the model: {exc}. A codec's tokenizer or validator must be "
-                "a regular expression or a module-level function to be saved"
-            ) from exc
+        _write(payload, path)
+
+
+def _write(payload: dict[str, Any], path: str | Path | BinaryIO) -> None:
+    torch.save(payload, path if hasattr(path, "write") else Path(path))  # type: ignore[arg-type]
 
 
 class SequenceVAE(VAE):
@@ -371,40 +390,150 @@ def build_vae(codec: Codec, latent_dim: int | None = None, **kwargs: Any) -> VAE
 _CLASSES: dict[str, type[VAE]] = {"SequenceVAE": SequenceVAE, "ImageVAE": ImageVAE}
 
 
-def load_model(path: str | Path | bytes) -> VAE:
+def load_model(path: str | Path | bytes, allowed_modules: Iterable[str] = ()) -> VAE:
     """Load a VAE written by :meth:`VAE.save`; its training metadata is in ``.metadata``.
+
+    The file is read as plain data and tensors (``torch.load(..., weights_only=True)``):
+    loading it runs no code it names. A codec's tokenizer or validator function is
+    called again only when it is registered (:func:`lsbo.representations.register_function`;
+    lsbo's and the built-in objectives' own are) or its module is in ``allowed_modules``.
 
     Args:
         path: The file, or its contents as bytes (e.g. a checkpoint from storage).
+        allowed_modules: Modules (or packages, e.g. ``["mypkg"]``) whose functions the
+            codec may name; give them only for files you trust.
 
     Raises:
-        ModelFileError: The file is missing, not an lsbo model, or from another version.
+        OutdatedModelFileError: The file was written by an older lsbo, with pickled
+            objects (or holds objects that are not plain data): the message says how to
+            convert it with :func:`convert_model_file`.
+        ModelFileError: The file is missing, corrupt, not an lsbo model, from a newer
+            version, or names a function that is not allowed.
     """
+    where = "the stored model" if isinstance(path, bytes) else str(path)
+    payload = _read(path, where, weights_only=True)
+    version = payload.get("version")
+    if version != FILE_VERSION:
+        if isinstance(version, int) and version < FILE_VERSION:
+            raise OutdatedModelFileError(_outdated(where, version))
+        raise ModelFileError(
+            f"{where} has model format version {version}, this lsbo reads version "
+            f"{FILE_VERSION}; update lsbo, or train the model again with this version"
+        )
+    cls = _CLASSES.get(payload.get("class"))  # type: ignore[arg-type]
+    if cls is None:
+        raise ModelFileError(f"{where} holds an unknown model class {payload.get('class')!r}")
+    codec = codec_from_config(payload.get("codec"), allowed_modules)
+    try:
+        model = cls(codec, **payload["config"])  # type: ignore[arg-type]
+        model.load_state_dict(payload["state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(
+            f"{where} holds a {cls.__name__} whose settings or parameters do not fit "
+            f"together ({type(exc).__name__}: {exc}); it may be corrupt: train it again"
+        ) from None
+    model.metadata = dict(payload.get("metadata") or {})
+    return model.eval()
+
+
+def convert_model_file(source: str | Path | bytes, destination: str | Path | BinaryIO) -> bool:
+    """Rewrite a model file of an older lsbo (version 1, with a pickled codec) in the
+    current format, which :func:`load_model` reads.
+
+    Warning:
+        Only for files you trust: an old file is read with ``weights_only=False``, which
+        unpickles whatever objects it holds, and unpickling can run arbitrary code.
+
+    A file in the current format is copied as it is, without unpickling anything.
+
+    Args:
+        source: The old file, or its contents as bytes (e.g. a run's stored VAE).
+        destination: The file (or binary file object) to write; it may be ``source``.
+
+    Returns:
+        Whether ``source`` was in an older format.
+
+    Raises:
+        ModelFileError: ``source`` is not an lsbo model file, or its codec or metadata
+            cannot be saved as plain data (e.g. a lambda validator: rebuild that codec).
+    """
+    where = "the stored model" if isinstance(source, bytes) else str(source)
+    try:
+        payload = _read(source, where, weights_only=True)
+        outdated = payload.get("version") != FILE_VERSION
+    except OutdatedModelFileError:
+        payload, outdated = _read(source, where, weights_only=False), True
+    if outdated:
+        codec = payload.get("codec")
+        if not isinstance(codec, Codec):
+            raise ModelFileError(
+                f"{where} is an lsbo model file of version {payload.get('version')}, which "
+                "this lsbo cannot convert; train the model again"
+            )
+        payload = {
+            **payload,
+            "version": FILE_VERSION,
+            "config": plain(payload["config"], "the model's config"),
+            "codec": plain(codec.to_config(), "the codec's to_config()"),
+            "metadata": plain(payload.get("metadata") or {}, "the metadata", tensors=True),
+        }
+    _write(payload, destination)
+    return outdated
+
+
+def _read(path: str | Path | bytes, where: str, weights_only: bool) -> dict[str, Any]:
+    """The payload of a model file (an lsbo model's dict, not yet checked further)."""
     source: Path | io.BytesIO
     if isinstance(path, bytes):
-        source, path = io.BytesIO(path), "the stored model"
+        source = io.BytesIO(path)
     else:
-        source = path = Path(path)
-        if not path.is_file():
+        source = Path(path)
+        if not source.is_file():
             raise ModelFileError(f"no model file at {path}; train one with `lsbo train`")
     try:
-        payload = torch.load(source, map_location="cpu", weights_only=False)
+        payload = torch.load(source, map_location="cpu", weights_only=weights_only)
+    except pickle.UnpicklingError as exc:
+        refused = _refused_object(str(exc))
+        if weights_only and refused:  # an object that plain data and tensors exclude
+            raise OutdatedModelFileError(_outdated(where, None, refused)) from None
+        raise _unreadable(where, exc) from None
     except Exception as exc:
-        raise ModelFileError(
-            f"{path} is not a readable lsbo model file ({type(exc).__name__}: {exc}); "
-            "it may be corrupt or truncated: train it again"
-        ) from None
+        raise _unreadable(where, exc) from None
     if not isinstance(payload, dict) or payload.get("format") != FILE_FORMAT:
-        raise ModelFileError(f"{path} is not an lsbo model file (saved with VAE.save)")
-    if payload.get("version") != FILE_VERSION:
-        raise ModelFileError(
-            f"{path} has model format version {payload.get('version')}, this lsbo reads "
-            f"version {FILE_VERSION}; train the model again with this version"
+        raise ModelFileError(f"{where} is not an lsbo model file (saved with VAE.save)")
+    return payload
+
+
+def _refused_object(message: str) -> str | None:
+    """The object torch's weights-only unpickler refused (by its message), or ``None``
+    when it failed otherwise (a corrupt file)."""
+    named = re.search(r"GLOBAL (\S+)", message)
+    if named:
+        return named.group(1)
+    if re.search(r"unrecognized function|Can only (create|build)", message):
+        return "an object"
+    return None
+
+
+def _unreadable(where: str, exc: Exception) -> ModelFileError:
+    return ModelFileError(
+        f"{where} is not a readable lsbo model file ({type(exc).__name__}: {exc}); "
+        "it may be corrupt or truncated: train it again"
+    )
+
+
+def _outdated(where: str, version: int | None, name: str = "") -> str:
+    if version is not None:
+        found = f"{where} has model format version {version}: it was written by an older lsbo"
+    else:
+        found = (
+            f"{where} holds a pickled Python object ({name}): it was written by an older "
+            "lsbo, which pickled codecs into model files, or made to run code when loaded"
         )
-    cls = _CLASSES.get(payload["class"])
-    if cls is None:
-        raise ModelFileError(f"{path} holds an unknown model class {payload['class']!r}")
-    model = cls(payload["codec"], **payload["config"])
-    model.load_state_dict(payload["state_dict"])
-    model.metadata = payload["metadata"]
-    return model.eval()
+    return (
+        f"{found}. lsbo now loads only model files of plain data and tensors, since "
+        "unpickling a file can run any code. If you trust the file, convert it once with "
+        "lsbo.models.convert_model_file(source, destination) (a run's stored VAE: "
+        "`lsbo runs --storage STORAGE --upgrade-models NAME`) and load the converted "
+        "file; never convert a file whose origin you do not know"
+    )

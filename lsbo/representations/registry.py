@@ -131,7 +131,8 @@ def register_function(function: F) -> F:
     Raises:
         ModelFileError: ``function`` is a lambda, a nested function or not a function.
     """
-    _FUNCTIONS[_function_reference(function)] = function
+    # as a decorator it runs before the module binds the name: no look-up here
+    _FUNCTIONS[_function_reference(function, reachable=False)] = function
     return function
 
 
@@ -169,7 +170,9 @@ def function_from_config(config: Any, allowed_modules: Iterable[str] = ()) -> Ca
     """
     reference = config.get("function") if isinstance(config, dict) else None
     module, _, qualname = str(reference).partition(":")
-    if not (isinstance(reference, str) and _MODULE.fullmatch(module) and qualname):
+    if not (
+        isinstance(reference, str) and _MODULE.fullmatch(module) and _MODULE.fullmatch(qualname)
+    ):
         raise ModelFileError(f"a saved function reference is malformed: {config!r:.80}")
     function = _resolve(reference, module, qualname, tuple(allowed_modules))
     args, keywords = config.get("args", []), config.get("keywords", {})
@@ -182,7 +185,8 @@ def function_from_config(config: Any, allowed_modules: Iterable[str] = ()) -> Ca
 
 def plain(value: Any, where: str, tensors: bool = False) -> Any:
     """``value`` if it is plain data (str, int, float, bool, None, and lists, tuples and
-    dicts of them with str or int keys), numpy scalars turned into Python ones.
+    dicts of them with str or int keys); numpy scalars and subclasses of Python's
+    scalars are turned into Python's own.
 
     Args:
         value: What to check.
@@ -193,10 +197,13 @@ def plain(value: Any, where: str, tensors: bool = False) -> Any:
     Raises:
         ModelFileError: Anything else, naming where it is and its type.
     """
-    if isinstance(value, _SCALARS) or (tensors and isinstance(value, torch.Tensor)):
+    if type(value) in _SCALARS or (tensors and isinstance(value, torch.Tensor)):
         return value
-    if type(value).__module__ == "numpy" and hasattr(value, "item") and not value.shape:
-        return value.item()  # a numpy scalar, e.g. a loss computed with numpy
+    if type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
+        return plain(value.item(), where)  # a numpy scalar, e.g. a loss computed with numpy
+    for scalar in (bool, int, float, str):
+        if isinstance(value, scalar):  # a subclass (an IntEnum, a str subclass) would pickle
+            return scalar(value)
     if isinstance(value, (list, tuple)):
         items = [plain(item, f"{where}[{i}]", tensors) for i, item in enumerate(value)]
         return items if isinstance(value, list) else tuple(items)
@@ -229,7 +236,7 @@ def setting(config: dict[str, Any], key: str, *types_: type) -> Any:
     return value
 
 
-def _function_reference(function: Any) -> str:
+def _function_reference(function: Any, reachable: bool = True) -> str:
     qualname = getattr(function, "__qualname__", "")
     if not isinstance(function, types.FunctionType) or "<" in qualname:
         raise ModelFileError(
@@ -239,7 +246,7 @@ def _function_reference(function: Any) -> str:
             "with plain arguments"
         )
     reference = f"{function.__module__}:{qualname}"
-    if _lookup(sys.modules.get(function.__module__), qualname) is not function:
+    if reachable and _lookup(sys.modules.get(function.__module__), qualname) is not function:
         raise ModelFileError(
             f"cannot save the function {reference}: it is not reachable under that "
             "name in its module; define it at the top of a module"
@@ -267,7 +274,12 @@ def _resolve(
             importlib.import_module(module)  # lsbo's own code: importing it registers
         if reference in _FUNCTIONS:
             return _FUNCTIONS[reference]
-    elif any(module == m or module.startswith(m + ".") for m in allowed):
+        raise ModelFileError(
+            f"the model's codec names the function {reference}, which is not registered "
+            "for model files (lsbo.representations.register_function), so lsbo does not "
+            "call it"
+        )
+    if any(module == m or module.startswith(m + ".") for m in allowed):
         with _importing(reference):
             function = _lookup(importlib.import_module(module), qualname)
         # only a function defined there, not a name it imported (e.g. os.system)

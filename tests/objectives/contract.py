@@ -2,20 +2,23 @@
 
 A test class sets ``module`` and implements the three design hooks; the mixin checks
 the module contract (``OBJECTIVE``, ``dataset``, ``make_codec``, ``default_options``),
-seeding, the known optimum and a known bad design, and that invalid input gets a clear
-outcome instead of a crash.
+seeding, that the codec saves as plain data (what a model file keeps), the known optimum
+and a known bad design, and that invalid input gets a clear outcome instead of a crash.
 """
 
 from __future__ import annotations
 
+import json
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 import objectives
 from lsbo import Dataset, Objective, OptimizerOptions
+from lsbo.representations import codec_from_config
 
 
 class ObjectiveContract:
@@ -61,6 +64,15 @@ class ObjectiveContract:
         codec = self.module.make_codec(data.designs)
         decoded = codec.decode(_perfect_output(codec.encode(data.designs)))
         assert _same(decoded, data.designs)
+
+    def test_the_codec_saves_as_plain_data_and_loads_with_its_checks(self):
+        data = self.small_dataset()
+        codec = self.module.make_codec(data.designs)
+        clone = codec_from_config(json.loads(json.dumps(codec.to_config())))
+        x = codec.encode(data.designs)
+        assert type(clone) is type(codec) and torch.equal(clone.encode(data.designs), x)
+        decoded = [*codec.decode(_perfect_output(x)), *self.invalid_designs()]
+        assert [clone.is_valid(d) for d in decoded] == [codec.is_valid(d) for d in decoded]
 
     def test_the_known_optimum_scores_it(self):
         objective = self.module.OBJECTIVE()

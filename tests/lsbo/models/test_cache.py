@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from lsbo.models import TrainingOptions, cached_vae, fingerprint
+from lsbo.models import TrainingOptions, cached_vae, fingerprint, load_model
 from lsbo.representations import TokenCodec
 
 OPTIONS = TrainingOptions(epochs=1)
@@ -59,3 +59,19 @@ def test_a_cached_model_keeps_its_training_report(strings, tmp_path):
     assert hit
     assert loaded.metadata["report"] == trained.metadata["report"]
     assert len(loaded.metadata["report"]["kl"]) == OPTIONS.epochs
+
+
+def test_a_cache_file_of_an_older_lsbo_is_trained_again_without_unpickling_it(strings, tmp_path):
+    from tests.lsbo.models.test_model_files import Trap, old_payload
+
+    codec = TokenCodec.from_designs(strings[:50])
+    trained, _ = cached_vae(tmp_path, strings[:50], codec, 2, OPTIONS)
+    (path,) = tmp_path.iterdir()
+    marker = tmp_path / "ran"
+    torch.save(old_payload(trained, note=Trap(marker)), path)
+    with pytest.warns(UserWarning, match="an older lsbo wrote it.*training it again"):
+        _, hit = cached_vae(tmp_path, strings[:50], codec, 2, OPTIONS)
+    assert not hit and not marker.exists()
+    assert load_model(path).metadata["report"]  # replaced by a file of this version
+    _, hit = cached_vae(tmp_path, strings[:50], codec, 2, OPTIONS)
+    assert hit

@@ -60,10 +60,10 @@ def test_missing_and_corrupt_files_are_clear_errors(tmp_path):
 def test_file_from_another_version_says_what_to_do(string_vae, tmp_path):
     path = tmp_path / "old.pt"
     string_vae.save(path)
-    payload = torch.load(path, weights_only=False)
+    payload = torch.load(path, weights_only=True)
     payload["version"] = 999
     torch.save(payload, path)
-    with pytest.raises(ModelFileError, match=r"version 999.*train the model again"):
+    with pytest.raises(ModelFileError, match=r"version 999.*update lsbo, or train the model"):
         load_model(path)
 
 
