@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 # what a retraining adds to a VAE's metadata
-RETRAINING_STATE = ("retrainings", "adam", "bounds")
+RETRAINING_STATE = ("retrainings", "adam", "bounds", "retrained_at")
 
 
 def without_retraining_state(model: VAE) -> VAE:

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import torch
 from botorch.models.model import Model
 from linear_operator.utils.warnings import NumericalWarning
 
@@ -45,6 +46,7 @@ from lsbo.run_storage import RunStorage
 from lsbo.settings import check_designs, check_scores, run_settings
 from lsbo.storage import BudgetReached, RDBStorage, get_storage
 from lsbo.strategies import SearchContext, Strategy, get_strategy
+from lsbo.surrogates.validity import MIN_EXAMPLES, ValidityClassifier, fit_validity_classifier
 
 
 class Optimizer:
@@ -213,7 +215,7 @@ class Optimizer:
             self.phase = Phase.SAMPLING
             proposals += self.gate.initial(min(n, n_random), step)
         if len(proposals) < n:
-            self._maybe_retrain()
+            self._maybe_retrain(step.iteration)
             proposals += self._search(n - len(proposals), step)
         return proposals
 
@@ -234,7 +236,7 @@ class Optimizer:
             if context.fitted:
                 self.stats.surrogate_seconds += time.perf_counter() - start
             self.notes = context.notes
-        self._maybe_retrain(force=True)  # a fine-tuned decoder makes other designs
+        self._maybe_retrain(step.iteration, force=True)  # a fine-tuned decoder makes others
         return self._search(n, step, retrained=True)
 
     def context(self, step: Step | None = None) -> SearchContext:
@@ -244,7 +246,7 @@ class Optimizer:
             latent=self.latent, observations=self.observations, history=self.history,
             options=self.options, seed=step.seed, run_seed=self.seed,
             batch_size=self.options.batch_size, fit=self._fit_surrogate,
-            pending=self.run_storage.pending_points,
+            pending=self.run_storage.pending_points, fit_validity=self._fit_validity,
         )  # fmt: skip
 
     def _fit_surrogate(self) -> Model:
@@ -256,20 +258,53 @@ class Optimizer:
         self.run_storage.save_gp_state(self._warm_start)
         return gp
 
+    @property
+    def validity_constrained(self) -> bool:
+        """Whether the search uses a learned validity constraint (``options``'s
+        ``validity_constraint``; ``"auto"`` is off for runs stored before it existed)."""
+        setting = self.options.validity_constraint
+        if setting == "auto":
+            return "validity_constraint" in self.run_storage.run.settings.get("options", {})
+        return bool(setting)
+
+    def _fit_validity(self) -> ValidityClassifier | None:
+        """``P(valid | z)`` from the run's decodes in the current latent space: the points
+        the strategy chose whose designs were evaluated, against those that decoded to
+        invalid designs; ``None`` when switched off or with fewer than ``MIN_EXAMPLES``
+        of either.
+
+        Both classes are points a search chose, so the classifier tells valid from
+        invalid decodes, not encoded designs from searched points."""
+        if not self.validity_constrained:
+            return None
+        since = self.latent.model.metadata.get("retrained_at", 0) if self.latent.retrainings else 0
+        valid = [r.point for r in self.history if r.point is not None and r.iteration >= since]
+        invalid = [r.latent for r in self.gate.invalid if r.iteration >= since]
+        if len(valid) < MIN_EXAMPLES or len(invalid) < MIN_EXAMPLES:
+            return None
+        start = time.perf_counter()
+        classifier = fit_validity_classifier(
+            torch.stack(valid).to(self.options.dtype), torch.stack(invalid), self.latent.bounds,
+            self.seed,
+        )  # fmt: skip
+        self.stats.n_validity_fits += 1
+        self.stats.validity_seconds += time.perf_counter() - start
+        return classifier
+
     def trust_region(self) -> TrustRegionState | None:
         """The trust region's state now, from the history (``None``: the strategy has none)."""
         state = getattr(self.strategy, "state", None)
         return None if state is None else state(self.context())
 
-    def _maybe_retrain(self, force: bool = False) -> None:
-        """Retrain the VAE when the schedule says so (or ``force``); the GP's warm start
-        belongs to the old latent space and goes."""
+    def _maybe_retrain(self, iteration: int, force: bool = False) -> None:
+        """Retrain the VAE when the schedule says so (or ``force``) in the ``ask`` of
+        ``iteration``; the GP's warm start belongs to the old latent space and goes."""
         schedule, done = self.strategy.retraining, self.latent.retrainings
         if schedule is None or (due := schedule.due(self.n_evaluated, done, force)) <= done:
             return
         start, self.phase = time.perf_counter(), Phase.RETRAINING
         args = (self.latent, self.observations, self.run_storage, due, self.seed, self.options)
-        self.stats.n_retrainings += schedule.apply(*args)
+        self.stats.n_retrainings += schedule.apply(*args, iteration=iteration)
         self._warm_start = None
         self.stats.vae_seconds += time.perf_counter() - start
 

@@ -77,6 +77,15 @@ class OptimizerOptions:
             chose. The two differ whenever decoding is lossy; pairing a score with the
             point the design really sits at is the "inversion" of InvBO (Chu et al.,
             NeurIPS 2024). ``benchmarks/RESULTS.md`` measures both.
+        validity_constraint: Keep the search where latent points are likely to decode
+            to valid designs, with ``P(valid | z)`` learned from the run's own valid
+            and invalid decodes (Griffiths and Hernandez-Lobato, Chemical Science
+            2020; :mod:`lsbo.surrogates.validity`): qLogEI is multiplied by it, the
+            trust region's Thompson candidates are thinned by it. Used once the run
+            has 5 invalid and 5 valid decodes; the random strategy never uses it.
+            ``"auto"`` (the default) is on, except for runs stored by versions
+            without this option, which resume as they ran; ``True`` and ``False``
+            switch it on or off.
     """
 
     latent_dim: int | None = None
@@ -98,6 +107,7 @@ class OptimizerOptions:
     evaluation_timeout: float | None = None
     stale_after: float = 300.0
     reencode: bool = True
+    validity_constraint: bool | Literal["auto"] = "auto"
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "n_initial", "num_restarts", "raw_samples", "mc_samples"):
@@ -120,6 +130,11 @@ class OptimizerOptions:
             raise InvalidOptionError("num_inducing must be >= 1 and variational_above >= 0")
         if self.max_reproposals < 0 or self.bounds_margin < 0:
             raise InvalidOptionError("max_reproposals and bounds_margin must be >= 0")
+        if self.validity_constraint not in (True, False, "auto"):
+            raise InvalidOptionError(
+                "validity_constraint must be True, False or 'auto', got "
+                f"{self.validity_constraint!r}"
+            )
 
 
 def options_settings(options: OptimizerOptions) -> dict[str, Any]:

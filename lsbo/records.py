@@ -148,6 +148,7 @@ class Record:
     source: Source
     latent: Tensor
     duration: float
+    point: Tensor | None = None  # the point the strategy chose (None: a training design)
 
 
 @dataclass
@@ -159,9 +160,11 @@ class RunStats:
     n_duplicate: int = 0
     n_fallback: int = 0
     n_retrainings: int = 0
+    n_validity_fits: int = 0  # fits of the validity classifier (one per step using it)
     vae_seconds: float = 0.0
     surrogate_seconds: float = 0.0
     objective_seconds: float = 0.0
+    validity_seconds: float = 0.0
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> RunStats:

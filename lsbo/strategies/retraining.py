@@ -93,10 +93,13 @@ class WeightedRetraining(Plain):
         due: int,
         seed: int,
         options: OptimizerOptions,
+        iteration: int = 0,
     ) -> bool:
         """Bring the run to retraining ``due``: take the VAE another process sharing the
         run retrained already, else fine-tune it here (:meth:`LatentSpace.retrain`) and
-        store it; either way everything moves into the new latent space.
+        store it; either way everything moves into the new latent space. The VAE keeps
+        the ``iteration`` (the ``ask``) it was retrained in as ``"retrained_at"``: points
+        decoded before it belong to another latent space.
 
         Returns:
             Whether the VAE was fine-tuned here.
@@ -106,6 +109,7 @@ class WeightedRetraining(Plain):
             latent.set_model(stored.to(options.device).eval(), observations)
             return False
         latent.retrain(self, observations, due, seed, options.vae)
+        latent.model.metadata = {**latent.model.metadata, "retrained_at": iteration}
         run.save_model(latent.model, seed)
         return True
 
