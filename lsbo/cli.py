@@ -725,9 +725,12 @@ def _print_result(
         if rate is None
         else f"validity rate: {rate:.0%} of {stats.n_decoded} decoded latent points"
     )
+    if stats.n_validity_fits:
+        console.print(f"validity constraint: fitted {stats.n_validity_fits} times")
     console.print(
         f"time: VAE {stats.vae_seconds:.1f} s, GP + acquisition {stats.surrogate_seconds:.1f} s, "
         f"objective {stats.objective_seconds:.1f} s"
+        + (f", validity {stats.validity_seconds:.1f} s" if stats.n_validity_fits else "")
     )
     if storage in IN_MEMORY:
         _say(f"run {result.name!r} was kept in memory only", markup=False)

@@ -306,6 +306,7 @@ class RunStorage:
             source=proposal.source,
             latent=proposal.latent,
             duration=outcome.duration,
+            point=proposal.acquisition_point,
         )
 
     def mark_saved(self, stats: RunStats) -> None:
@@ -490,6 +491,7 @@ def record_from_row(row: dict[str, Any], dtype: torch.dtype = torch.float64) -> 
         source=Source(row["source"]),
         latent=torch.empty(0, dtype=dtype) if latent is None else latent,
         duration=row["duration"],
+        point=load_tensor(row["point"], dtype),
     )
 
 
