@@ -9,6 +9,7 @@ from lsbo.models.training import (
     reconstruction_accuracy,
     train_vae,
 )
+from lsbo.models.transformer import TransformerVAE
 from lsbo.models.vae import (
     VAE,
     ImageVAE,
@@ -24,6 +25,7 @@ __all__ = [
     "SequenceVAE",
     "TrainingOptions",
     "TrainingReport",
+    "TransformerVAE",
     "build_vae",
     "cached_vae",
     "convert_model_file",

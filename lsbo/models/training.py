@@ -38,9 +38,13 @@ class TrainingOptions:
             unweighted loss (what the weighted-retraining paper does for its PyTorch
             tasks: lower variance when a few designs carry most of the weight).
             Validation always uses the weighted loss.
-        architecture: Arguments of the built-in VAE that :func:`fit_new_vae` builds
-            (see :class:`lsbo.models.SequenceVAE` and :class:`lsbo.models.ImageVAE`), e.g.
-            ``{"decoder": "autoregressive", "hidden_dim": 256}``; empty for the defaults.
+        architecture: The built-in VAE that :func:`fit_new_vae` builds: its ``type``
+            (token codecs: ``"gru"``, :class:`lsbo.models.SequenceVAE`, the default, or
+            ``"transformer"``, :class:`lsbo.models.TransformerVAE`; images:
+            ``"convolutional"``, :class:`lsbo.models.ImageVAE`) and that class's
+            arguments, e.g. ``{"decoder": "autoregressive", "hidden_dim": 256}`` or
+            ``{"type": "transformer", "layers": 3}``; a string is a type alone
+            (``"transformer"``); empty for the defaults.
     """
 
     epochs: int = 20
@@ -54,6 +58,12 @@ class TrainingOptions:
     architecture: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if isinstance(self.architecture, str):  # a type alone
+            object.__setattr__(self, "architecture", {"type": self.architecture})
+        if not isinstance(self.architecture, dict):
+            raise InvalidOptionError(
+                f"architecture must be a dict or a type name, got {self.architecture!r}"
+            )
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
             raise InvalidOptionError("epochs, batch_size and patience must be >= 1")
         if not 0.0 <= self.validation_fraction < 1.0:

@@ -215,6 +215,15 @@ class SequenceVAE(VAE):
             "decoder": self.decoder_kind,
         }
 
+    def decode_tensor(self, z: Tensor) -> Tensor:
+        """``n x max_length x vocab_size`` logits; the autoregressive decoder feeds back
+        its greedy choices, restricted to what the codec allows at each step where the
+        codec says (a :class:`lsbo.representations.GrammarCodec`'s ``step_mask``)."""
+        if self.decoder_kind == "autoregressive":
+            step_mask = getattr(self.codec, "step_mask", None)
+            return self.decoder(z, mask=None if step_mask is None else step_mask(len(z)))
+        return self.decoder(z)
+
     def reconstruction_logits(self, z: Tensor, x: Tensor) -> Tensor:
         """``n x max_length x vocab_size`` logits of ``x`` given ``n x d`` latents ``z``
         (teacher-forced with ``x`` for the autoregressive decoder)."""
@@ -262,7 +271,8 @@ class _GRUDecoder(nn.Module):
 
 class _AutoregressiveDecoder(nn.Module):
     """GRU that reads z and the previous token at every step; token ``vocab_size`` is the
-    start token. Greedy (argmax) decoding when no target is given."""
+    start token. Greedy (argmax) decoding when no target is given, over the tokens that
+    ``mask`` (``allowed() -> n x vocab`` booleans, ``advance(tokens)``) allows."""
 
     def __init__(
         self, vocab_size: int, length: int, embedding_dim: int, hidden_dim: int, latent_dim: int
@@ -274,7 +284,7 @@ class _AutoregressiveDecoder(nn.Module):
         self.gru = nn.GRU(embedding_dim + latent_dim, hidden_dim, batch_first=True)
         self.head = nn.Linear(hidden_dim, vocab_size)
 
-    def forward(self, z: Tensor, x: Tensor | None = None) -> Tensor:
+    def forward(self, z: Tensor, x: Tensor | None = None, mask: Any = None) -> Tensor:
         n = z.shape[0]
         h = torch.tanh(self.init(z)).unsqueeze(0)
         start = torch.full((n, 1), self.vocab_size, dtype=torch.long, device=z.device)
@@ -289,8 +299,13 @@ class _AutoregressiveDecoder(nn.Module):
         for _ in range(self.length):
             step = torch.cat([self.embed(token), z], dim=-1).unsqueeze(1)
             out, h = self.gru(step, h)
-            logits.append(self.head(out[:, 0]))
-            token = logits[-1].argmax(-1)
+            logit = self.head(out[:, 0])
+            if mask is not None:  # only what the codec allows next (e.g. grammar rules)
+                logit = logit.masked_fill(~mask.allowed().to(logit.device), -1e4)
+            logits.append(logit)
+            token = logit.argmax(-1)
+            if mask is not None:
+                mask.advance(token)
         return torch.stack(logits, dim=1)
 
 
@@ -359,12 +374,15 @@ class _ConvDecoder(nn.Module):
 
 
 def build_vae(codec: Codec, latent_dim: int | None = None, **kwargs: Any) -> VAE:
-    """The built-in VAE for a codec: :class:`SequenceVAE` or :class:`ImageVAE`.
+    """The built-in VAE for a codec: :class:`SequenceVAE`, ``TransformerVAE`` or :class:`ImageVAE`.
 
     Args:
         codec: The designs' codec.
         latent_dim: Default: 16 for sequences, 2 for images.
-        **kwargs: Architecture arguments of that class (e.g. ``decoder``, ``hidden_dim``).
+        **kwargs: Architecture arguments of that class (e.g. ``decoder``, ``hidden_dim``),
+            and ``type``, which class: ``"gru"`` (:class:`SequenceVAE`, the default for
+            token codecs) or ``"transformer"`` (:class:`lsbo.models.TransformerVAE`);
+            ``"convolutional"`` (:class:`ImageVAE`) for images.
 
     Raises:
         InvalidOptionError: No built-in VAE for the codec, or an unknown argument.
@@ -375,12 +393,18 @@ def build_vae(codec: Codec, latent_dim: int | None = None, **kwargs: Any) -> VAE
         )
     token = isinstance(codec, TokenCodec)
     dim = (16 if token else 2) if latent_dim is None else latent_dim
+    kind = kwargs.pop("type", "gru" if token else "convolutional")
+    classes = SEQUENCE_VAES if token else {"convolutional": ImageVAE}
+    if kind not in classes:
+        raise InvalidOptionError(
+            f"architecture type {kind!r} is not one for {type(codec).__name__}; "
+            f"choose one of {', '.join(map(repr, classes))}"
+        )
+    cls = classes[kind]
     try:
-        if isinstance(codec, TokenCodec):
-            return SequenceVAE(codec, dim, **kwargs)
-        return ImageVAE(codec, dim, **kwargs)
+        return cls(codec, dim, **kwargs)  # type: ignore[arg-type]
     except TypeError as exc:  # an argument the class does not take
-        name = "SequenceVAE" if token else "ImageVAE"
+        name = cls.__name__
         raise InvalidOptionError(
             f"{name} does not take {sorted(kwargs)}: {exc}; see its docstring for "
             "the architecture arguments"
@@ -388,6 +412,9 @@ def build_vae(codec: Codec, latent_dim: int | None = None, **kwargs: Any) -> VAE
 
 
 _CLASSES: dict[str, type[VAE]] = {"SequenceVAE": SequenceVAE, "ImageVAE": ImageVAE}
+# the built-in VAEs for token codecs, by ``TrainingOptions.architecture["type"]``
+# (lsbo.models.transformer adds "transformer")
+SEQUENCE_VAES: dict[str, type[VAE]] = {"gru": SequenceVAE}
 
 
 def load_model(path: str | Path | bytes, allowed_modules: Iterable[str] = ()) -> VAE:

@@ -186,6 +186,11 @@ class GrammarCodec(TokenCodec):
             step += 1
         return self.separator.join(words)
 
+    def step_mask(self, n: int) -> StackMask:
+        """What an autoregressive decoder may choose at each step of ``n`` derivations
+        (the rules of the non-terminal on top of each stack), as it chooses."""
+        return StackMask(self, n)
+
     def key(self, design: Any) -> Hashable:
         """The string itself."""
         return str(design)
@@ -233,6 +238,42 @@ class GrammarCodec(TokenCodec):
         return f"GrammarCodec(rules={len(self._rules)}, max_length={self.max_length})"
 
 
+class StackMask:
+    """The stacks of ``n`` derivations that a decoder writes one rule at a time.
+
+    Args:
+        codec: The grammar.
+        n: Derivations.
+    """
+
+    def __init__(self, codec: GrammarCodec, n: int) -> None:
+        self.codec = codec
+        self.stacks: list[list[Any]] = [[codec._cfg.start()] for _ in range(n)]
+        vocab = codec.vocab_size
+        self._rows = {
+            nt: torch.zeros(vocab, dtype=torch.bool).index_fill_(0, rules, True)
+            for nt, rules in codec._allowed.items()
+        }
+        self._finished = torch.zeros(vocab, dtype=torch.bool)
+        self._finished[0] = True  # a finished derivation only pads
+
+    def allowed(self) -> torch.Tensor:
+        """``n x vocab_size`` booleans: the rules each derivation may take next."""
+        rows = []
+        for stack in self.stacks:
+            while stack and isinstance(stack[-1], str):
+                stack.pop()  # terminals are written out, not chosen
+            rows.append(self._rows[stack[-1]] if stack else self._finished)
+        return torch.stack(rows)
+
+    def advance(self, rules: torch.Tensor) -> None:
+        """Apply each derivation's chosen rule (index 0, padding, leaves it as it is)."""
+        for stack, index in zip(self.stacks, rules.tolist(), strict=True):
+            if stack and index:
+                stack.pop()
+                stack.extend(reversed(self.codec._rules[index - 1].rhs()))
+
+
 def _lalr_parser(
     cfg: Any, rule_index: dict[Any, int]
 ) -> Callable[[list[str]], tuple[int, ...] | None] | None:
@@ -265,7 +306,7 @@ def _lalr_parser(
         def __init__(self, conf: Any) -> None:
             pass
 
-        def lex(self, data: Any) -> Iterator[Any]:
+        def lex(self, data: Any) -> Iterator[Any]:  # type: ignore[override]  # lark calls it with the input, as its docs show
             for k, token in enumerate(data):
                 yield Token(terminals[token], token, start_pos=k)
 
