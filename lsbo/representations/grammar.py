@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, Self
@@ -90,11 +91,18 @@ class GrammarCodec(TokenCodec):
             nt: torch.tensor([self._rule_index[r] for r in cfg.productions(lhs=nt)])
             for nt in nonterminals
         }
+        self._min_steps = _min_steps(self._rules, nonterminals)
+        costs = [0.0] + [self._steps_of(rule.rhs()) + 1 for rule in self._rules]
+        self._rule_steps = torch.tensor(costs)
         terminals = {s for rule in self._rules for s in rule.rhs() if isinstance(s, str)}
         longest_first = sorted(terminals, key=lambda t: (-len(t), t))
         self._terminal = re.compile(r"\s*(" + "|".join(map(re.escape, longest_first)) + ")")
         self._parser = nltk.EarleyChartParser(cfg)
         self._fast = _lalr_parser(cfg, self._rule_index)
+
+    def _steps_of(self, symbols: Iterable[Any]) -> float:
+        """The fewest rules that derive a sentence from ``symbols``."""
+        return sum(self._min_steps[s] for s in symbols if not isinstance(s, str))
 
     # -- encoding ------------------------------------------------------------------
 
@@ -163,8 +171,10 @@ class GrammarCodec(TokenCodec):
     def decode(self, outputs: torch.Tensor) -> list[str]:
         """``n x max_length x vocab_size`` logits (or ``n x max_length`` indices) to
         sentences: each step takes the most likely rule allowed for the non-terminal on
-        top of the stack. An :class:`Unfinished` string marks a decode that ran out of
-        steps (never valid)."""
+        top of the stack among those that leave enough steps to finish the derivation
+        (so a decode of ``max_length`` steps always finishes when the start symbol's
+        shortest derivation fits). An :class:`Unfinished` string marks a decode that ran
+        out of steps (never valid)."""
         if outputs.dim() == 2:  # indices: one-hot logits that make them the choice
             outputs = torch.nn.functional.one_hot(outputs, self.vocab_size).float()
         return [self._decode_one(logits) for logits in outputs.detach().cpu()]
@@ -181,6 +191,9 @@ class GrammarCodec(TokenCodec):
             if step == len(logits):
                 return Unfinished(self.separator.join(words))
             allowed = self._allowed[symbol]
+            room = len(logits) - step - self._steps_of(stack)
+            fits = allowed[self._rule_steps[allowed] <= room]
+            allowed = fits if len(fits) else allowed
             rule = self._rules[int(allowed[logits[step, allowed].argmax()]) - 1]
             stack.extend(reversed(rule.rhs()))
             step += 1
@@ -188,7 +201,8 @@ class GrammarCodec(TokenCodec):
 
     def step_mask(self, n: int) -> StackMask:
         """What an autoregressive decoder may choose at each step of ``n`` derivations
-        (the rules of the non-terminal on top of each stack), as it chooses."""
+        (the rules of the non-terminal on top of each stack that leave enough steps to
+        finish), as it chooses."""
         return StackMask(self, n)
 
     def key(self, design: Any) -> Hashable:
@@ -256,22 +270,52 @@ class StackMask:
         }
         self._finished = torch.zeros(vocab, dtype=torch.bool)
         self._finished[0] = True  # a finished derivation only pads
+        start = codec._cfg.start()
+        self.pending = [codec._min_steps[start]] * n  # fewest rules left to finish
+        self.step = 0
 
     def allowed(self) -> torch.Tensor:
-        """``n x vocab_size`` booleans: the rules each derivation may take next."""
+        """``n x vocab_size`` booleans: the rules each derivation may take next, those
+        of the non-terminal on top of its stack that leave room to finish it."""
         rows = []
-        for stack in self.stacks:
+        left = self.codec.max_length - self.step
+        for stack, pending in zip(self.stacks, self.pending, strict=True):
             while stack and isinstance(stack[-1], str):
                 stack.pop()  # terminals are written out, not chosen
-            rows.append(self._rows[stack[-1]] if stack else self._finished)
+            if not stack:
+                rows.append(self._finished)
+                continue
+            top = stack[-1]
+            room = left - (pending - self.codec._min_steps[top])
+            row = self._rows[top] & (self.codec._rule_steps <= room)
+            rows.append(row if row.any() else self._rows[top])
         return torch.stack(rows)
 
     def advance(self, rules: torch.Tensor) -> None:
         """Apply each derivation's chosen rule (index 0, padding, leaves it as it is)."""
-        for stack, index in zip(self.stacks, rules.tolist(), strict=True):
+        self.step += 1
+        for k, (stack, index) in enumerate(zip(self.stacks, rules.tolist(), strict=True)):
             if stack and index:
+                rule = self.codec._rules[index - 1]
                 stack.pop()
-                stack.extend(reversed(self.codec._rules[index - 1].rhs()))
+                stack.extend(reversed(rule.rhs()))
+                self.pending[k] += (
+                    float(self.codec._rule_steps[index]) - 1 - (self.codec._min_steps[rule.lhs()])
+                )
+
+
+def _min_steps(rules: list[Any], nonterminals: set[Any]) -> dict[Any, float]:
+    """The fewest rules that derive a sentence from each non-terminal (infinite for
+    one that derives none), by iterating to the fixed point."""
+    steps = dict.fromkeys(nonterminals, math.inf)
+    changed = True
+    while changed:
+        changed = False
+        for rule in rules:
+            cost = 1 + sum(steps[s] for s in rule.rhs() if not isinstance(s, str))
+            if cost < steps[rule.lhs()]:
+                steps[rule.lhs()], changed = cost, True
+    return steps
 
 
 def _lalr_parser(

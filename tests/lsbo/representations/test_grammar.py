@@ -38,16 +38,28 @@ class TestGrammarCodec(CodecContract):
         for design in self.designs()[:50]:  # the expression grammar's own count
             assert len(codec.derivation(design)) == len(codec.tokenize(design)) + 1
 
-    def test_every_decode_of_random_logits_is_a_sentence_or_unfinished(self):
+    def test_every_decode_of_random_logits_finishes_as_a_sentence(self):
         codec = self.make()
         logits = torch.randn(
             500, codec.max_length, codec.vocab_size, generator=torch.Generator().manual_seed(0)
         )
-        decoded = codec.decode(logits)
-        finished = [d for d in decoded if not isinstance(d, Unfinished)]
-        assert finished and len(finished) < len(decoded)  # both happen on random logits
-        assert all(is_valid_expression(d) and codec.is_valid(d) for d in finished)
-        assert not any(codec.is_valid(d) for d in decoded if isinstance(d, Unfinished))
+        logits[..., 1:4] += 3  # favour the rules that make derivations longer (S -> S op T)
+        decoded = codec.decode(logits)  # rules that leave no room to finish are skipped
+        assert not any(isinstance(d, Unfinished) for d in decoded)
+        assert all(is_valid_expression(d) and codec.is_valid(d) for d in decoded)
+        assert max(len(codec.derivation(d)) for d in decoded) == codec.max_length
+        # the step mask of an autoregressive decoder leaves the same room
+        mask, chosen = codec.step_mask(len(logits)), []
+        for step in range(codec.max_length):
+            rules = logits[:, step].masked_fill(~mask.allowed(), -1e4).argmax(-1)
+            mask.advance(rules)
+            chosen.append(rules)
+        assert codec.decode(torch.stack(chosen, dim=1)) == decoded
+
+    def test_a_decode_too_short_for_any_sentence_is_unfinished(self):
+        codec = GrammarCodec(EXPRESSION_GRAMMAR, max_length=1)  # S -> T -> 'x' takes two
+        decoded = codec.decode(torch.randn(5, 1, codec.vocab_size))
+        assert all(isinstance(d, Unfinished) and not codec.is_valid(d) for d in decoded)
 
     def test_a_string_the_grammar_cannot_parse_is_named_with_its_position(self):
         codec = self.make()
