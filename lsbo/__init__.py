@@ -14,7 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from lsbo._deprecated import moved
-from lsbo.exceptions import LsboError
+from lsbo.exceptions import LsboError, PoorVAEWarning
 from lsbo.objective import Dataset, Evaluation, FunctionObjective, Objective
 
 __version__ = "0.2.0"
@@ -28,6 +28,7 @@ _LAZY = {
     "Optimizer": "lsbo.optimizer",
     "OptimizerOptions": "lsbo.options",
     "TrainingOptions": "lsbo.models",
+    "VAEQuality": "lsbo.models",
     "OptimizationResult": "lsbo.records",
     "Proposal": "lsbo.records",
     "Record": "lsbo.records",
@@ -76,6 +77,7 @@ __all__ = [
     "OptimizerOptions",
     "Phase",
     "Plain",
+    "PoorVAEWarning",
     "Proposal",
     "ProposalState",
     "RandomSearch",
@@ -86,6 +88,7 @@ __all__ = [
     "Strategy",
     "TrainingOptions",
     "TrustRegion",
+    "VAEQuality",
     "WeightedRetraining",
     "delete_run",
     "get_strategy",
@@ -98,7 +101,7 @@ __all__ = [
 if TYPE_CHECKING:
     from lsbo.api import delete_run, list_runs, load_run, optimize, upgrade_run_models
     from lsbo.execution import DaemonThreadExecutor
-    from lsbo.models import TrainingOptions
+    from lsbo.models import TrainingOptions, VAEQuality
     from lsbo.optimizer import Optimizer
     from lsbo.options import OptimizerOptions
     from lsbo.records import (

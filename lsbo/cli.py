@@ -180,6 +180,8 @@ def _task_model(
     with console.status(f"training the VAE on {len(data.designs):,} designs..."):
         if cache is None:
             model, _ = fit_new_vae(data.designs, codec, options.latent_dim, options.vae, seed)
+            # as a cached VAE: what tells its validation split, for its assessment
+            model.metadata.update(training=asdict(options.vae), seed=seed)
             hit = False
         else:
             model, hit = cached_vae(
@@ -727,6 +729,8 @@ def _print_result(
     )
     if stats.n_validity_fits:
         console.print(f"validity constraint: fitted {stats.n_validity_fits} times")
+    if stats.vae is not None:
+        console.print(f"VAE: {_quality_line(stats.vae_quality)}", markup=False)
     console.print(
         f"time: VAE {stats.vae_seconds:.1f} s, GP + acquisition {stats.surrogate_seconds:.1f} s, "
         f"objective {stats.objective_seconds:.1f} s"
@@ -898,6 +902,16 @@ def _run_task(settings: dict[str, Any]) -> ModuleType | None:
         return None
 
 
+def _quality_line(quality: Sequence[Any]) -> str:
+    """How good the run's VAE is now (its latest assessment), and what it warns of."""
+    if not quality:
+        return "not assessed (a run stored by an older lsbo)"
+    latest = quality[-1]
+    after = f" (after {latest.retrainings} retrainings)" if latest.retrainings else ""
+    poor = f"; poor: {', '.join(latest.problems())}" if latest.problems() else ""
+    return f"{latest.summary()}{after}{poor}"
+
+
 def _describer(task: ModuleType | None) -> Objective:
     """The task's objective (it shows designs best), else the base class, which shows a
     design as text."""
@@ -914,6 +928,7 @@ def show(
 ) -> None:
     """Show a run: its settings, its evaluations by state and its best designs."""
     from lsbo.api import load_run
+    from lsbo.run_storage import load_stored_quality
     from lsbo.settings import strategy_name
 
     store = _existing_storage(storage)
@@ -932,6 +947,7 @@ def show(
         "latent dimension": (settings.get("options") or {}).get("latent_dim", "-"),
         "states": ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none",
         "VAE retrainings": result.stats.n_retrainings,
+        "VAE": _quality_line(load_stored_quality(store, info)),
         "time": f"VAE {result.stats.vae_seconds:.1f} s, GP + acquisition "
         f"{result.stats.surrogate_seconds:.1f} s, objective {result.stats.objective_seconds:.1f} s",
         "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created_at)),

@@ -74,6 +74,15 @@ class NoDataError(LsboError):
     evaluation, no VAE, no training report)."""
 
 
+class LsboWarning(UserWarning):
+    """Base class of every warning lsbo gives on purpose."""
+
+
+class PoorVAEWarning(LsboWarning):
+    """A trained VAE is too poor for a search to work through it (it reconstructs few
+    designs, or its prior decodes few valid or new ones): the message says what to do."""
+
+
 def __getattr__(name: str) -> Any:
     if name == "RunExistsError":
         warnings.warn(

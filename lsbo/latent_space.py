@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -96,6 +97,8 @@ class LatentSpace:
                 seed=seed, device=options.device,
             )  # fmt: skip
             seconds = time.perf_counter() - start
+            # how it was trained: what tells its validation split (held_out_designs)
+            model.metadata.update(training=dataclasses.asdict(options.vae), seed=seed)
         model = model.to(options.device).eval()
         if stored is None and not run.save_model(model, seed, replace=False):
             return cls.of_run(run, designs, options, seed)  # another process stored one first

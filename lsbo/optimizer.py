@@ -28,7 +28,7 @@ from lsbo.acquisition.trust_region import TrustRegionState
 from lsbo.exceptions import InvalidOptionError, SearchExhaustedError
 from lsbo.gate import ProposalGate, Step
 from lsbo.latent_space import LatentSpace
-from lsbo.models import VAE
+from lsbo.models import VAE, assess_vae, held_out_designs, warn_if_poor
 from lsbo.objective import Evaluation, Objective, as_evaluation, as_objective
 from lsbo.observations import Observations
 from lsbo.options import OptimizerOptions
@@ -111,6 +111,9 @@ class Optimizer:
         self.phase = Phase.IDLE  # what the optimizer is doing now, for progress displays
         self.notes: dict[str, Any] = {}  # what the strategy showed of its last step
         self._observe(given)
+        self.stats.vae_quality = self.run_storage.load_quality()
+        if not self.stats.vae_quality:  # new, or stored before lsbo assessed its VAEs
+            self._assess_vae()
 
     def _open(
         self, given: list[float | None], metadata: dict[str, Any], accept: bool,
@@ -304,9 +307,35 @@ class Optimizer:
             return
         start, self.phase = time.perf_counter(), Phase.RETRAINING
         args = (self.latent, self.observations, self.run_storage, due, self.seed, self.options)
-        self.stats.n_retrainings += schedule.apply(*args, iteration=iteration)
+        fine_tuned = schedule.apply(*args, iteration=iteration)
+        self.stats.n_retrainings += fine_tuned
         self._warm_start = None
         self.stats.vae_seconds += time.perf_counter() - start
+        if fine_tuned:
+            self._assess_vae()
+        else:  # another process retrained it, and assessed it
+            self.stats.vae_quality = self.run_storage.load_quality() or self.stats.vae_quality
+
+    def _assess_vae(self) -> None:
+        """Assess the VAE the search is in now (:func:`lsbo.models.assess_vae`), keep the
+        assessment in the stats and the storage, and warn of each problem that the VAE
+        before it did not have (:class:`lsbo.PoorVAEWarning`).
+
+        A VAE as trained is assessed on the run's designs, with its validation split held
+        out when its metadata tells it; a fine-tuned one on every design known so far,
+        none held out."""
+        model = self.latent.model
+        if self.latent.retrainings:
+            designs, held_out = self.latent.known_designs(self.observations)[0], None
+        else:
+            designs, held_out = self.designs, held_out_designs(model, self.designs)
+        quality = assess_vae(
+            model, designs, held_out, seed=self.seed, is_valid=self.objective.is_valid
+        )
+        before = self.stats.vae_quality[-1].problems() if self.stats.vae_quality else {}
+        warn_if_poor(quality, known=list(before), stacklevel=3)  # Optimizer()'s caller
+        self.stats.vae_quality = [*self.stats.vae_quality, quality]
+        self.run_storage.save_quality(self.stats.vae_quality)
 
     def tell(
         self, proposal: Proposal | int, value: float | Evaluation | BaseException | None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from torch import Tensor
 
 from lsbo.models.cache import design_bytes
+from lsbo.models.quality import VAEQuality
 
 if TYPE_CHECKING:
     from lsbo.models import VAE
@@ -153,7 +154,12 @@ class Record:
 
 @dataclass
 class RunStats:
-    """Counters and timings of a run (seconds are wall-clock)."""
+    """Counters and timings of a run (seconds are wall-clock), and how good its VAE is.
+
+    ``vae_quality`` holds one :class:`lsbo.models.VAEQuality` per VAE of the run: the
+    one it started with, then one per retraining (see :func:`lsbo.models.assess_vae`);
+    the seconds of these assessments are theirs, not in ``vae_seconds``.
+    """
 
     n_decoded: int = 0
     n_invalid: int = 0
@@ -165,11 +171,26 @@ class RunStats:
     surrogate_seconds: float = 0.0
     objective_seconds: float = 0.0
     validity_seconds: float = 0.0
+    vae_quality: list[VAEQuality] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> RunStats:
         """Stats as stored; keys this version does not know are ignored."""
-        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        quality = [
+            q if isinstance(q, VAEQuality) else VAEQuality.from_dict(q)
+            for q in known.pop("vae_quality", None) or []
+        ]
+        return cls(**known, vae_quality=quality)
+
+    def counters(self) -> dict[str, float]:
+        """The counters and timings (what is stored as increments): every number."""
+        return {k: v for k, v in vars(self).items() if isinstance(v, int | float)}
+
+    @property
+    def vae(self) -> VAEQuality | None:
+        """The assessment of the VAE the run searches with now (``None``: not assessed)."""
+        return self.vae_quality[-1] if self.vae_quality else None
 
     @property
     def n_rejected(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import os
 import socket
 import threading
@@ -30,7 +31,7 @@ from lsbo.exceptions import (
     RunNotFoundError,
     SettingsMismatchError,
 )
-from lsbo.models import VAE, convert_model_file, load_model
+from lsbo.models import VAE, VAEQuality, convert_model_file, load_model
 from lsbo.objective import Evaluation
 from lsbo.options import OptimizerOptions
 from lsbo.records import Proposal, ProposalState, Record, RunStats, Source
@@ -311,12 +312,12 @@ class RunStorage:
 
     def mark_saved(self, stats: RunStats) -> None:
         """Take ``stats`` as stored already (the counters a run was loaded with)."""
-        self._saved_stats = dataclasses.asdict(stats)
+        self._saved_stats = stats.counters()
 
     def save_stats(self, stats: RunStats) -> None:
         """Add this process's counters since the last save to the run's stored ones
         (increments, so that processes sharing a run do not overwrite each other)."""
-        now = dataclasses.asdict(stats)
+        now = stats.counters()  # the VAE's assessments are stored with save_quality
         increments = {k: v - self._saved_stats.get(k, 0) for k, v in now.items()}
         if any(increments.values()):
             self.storage.add_to_stats(self.id, increments)
@@ -341,6 +342,17 @@ class RunStorage:
         buffer = io.BytesIO()
         model.save(buffer, **{**model.metadata, "seed": seed})
         return self.storage.save_checkpoint(self.id, "vae", buffer.getvalue(), replace=replace)
+
+    def load_quality(self) -> list[VAEQuality]:
+        """The assessments of the run's VAEs, oldest first (empty: none stored)."""
+        return load_stored_quality(self.storage, self.run)
+
+    def save_quality(self, quality: list[VAEQuality]) -> None:
+        """Store the assessments of the run's VAEs (no-op in memory): they describe the
+        stored VAE, so the process that trains or retrains it stores them."""
+        if not self.in_memory:
+            data = json.dumps([q.to_dict() for q in quality]).encode()
+            self.storage.save_checkpoint(self.id, "vae_quality", data)
 
     def load_gp_state(self) -> dict[str, Any] | None:
         """The GP hyperparameters of the last step, for a warm start."""
@@ -443,6 +455,13 @@ def load_stored_model(storage: RDBStorage, run: RunInfo) -> VAE | None:
             f"lsbo runs --storage {storage} --upgrade-models {run.name}, or in Python "
             f"lsbo.upgrade_run_models(storage, {run.name!r})"
         ) from None
+
+
+def load_stored_quality(storage: RDBStorage, run: RunInfo) -> list[VAEQuality]:
+    """The stored assessments of a run's VAEs (:func:`lsbo.models.assess_vae`), oldest
+    first; empty for a run stored before lsbo assessed its VAEs."""
+    data = storage.load_checkpoint(run.id, "vae_quality")
+    return [] if data is None else [VAEQuality.from_dict(q) for q in json.loads(data)]
 
 
 def upgrade_stored_model(storage: RDBStorage, run: RunInfo) -> bool:

@@ -1,6 +1,7 @@
 """VAEs over designs and the one loop that trains them."""
 
 from lsbo.models.cache import cached_vae, default_cache_dir, fingerprint
+from lsbo.models.quality import VAEQuality, assess_vae, held_out_designs, warn_if_poor
 from lsbo.models.training import (
     TrainingOptions,
     TrainingReport,
@@ -26,6 +27,8 @@ __all__ = [
     "TrainingOptions",
     "TrainingReport",
     "TransformerVAE",
+    "VAEQuality",
+    "assess_vae",
     "build_vae",
     "cached_vae",
     "convert_model_file",
@@ -33,7 +36,9 @@ __all__ = [
     "fine_tune_vae",
     "fingerprint",
     "fit_new_vae",
+    "held_out_designs",
     "load_model",
     "reconstruction_accuracy",
     "train_vae",
+    "warn_if_poor",
 ]

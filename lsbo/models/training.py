@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from lsbo.exceptions import InvalidDesignsError, InvalidOptionError
+from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, LsboError
 from lsbo.models.vae import VAE, build_vae
 from lsbo.representations import Codec, codec_for
 
@@ -377,15 +377,38 @@ def _means(sums: list[float], weight: float) -> _Means:
 def reconstruction_accuracy(model: VAE, designs: Sequence[Any]) -> tuple[float, float]:
     """Share of tokens/pixels and of whole designs that decode(encode(x).mean) gets right.
 
+    A decode that the codec cannot encode again (e.g. a grammar derivation that ran out
+    of steps, :class:`lsbo.representations.grammar.Unfinished`) has every element wrong.
+
+    Args:
+        designs: ``n`` designs that fit the model's codec.
+
     Returns:
         ``(element_accuracy, exact_match_rate)``.
     """
     mean, _ = model.encode(designs)
     x = model.codec.encode(designs)
-    decoded = model.codec.encode(model.decode(mean))
+    decoded, fits = _encode_each(model.codec, model.decode(mean), x)
     equal = (
         (decoded == x).flatten(1)
         if x.dtype == torch.long
         else (decoded.round() == x.round()).flatten(1)
     )
+    equal &= fits.unsqueeze(1)
     return equal.float().mean().item(), equal.all(-1).float().mean().item()
+
+
+def _encode_each(codec: Codec, designs: list[Any], like: Tensor) -> tuple[Tensor, Tensor]:
+    """``designs`` encoded (zeros where one does not fit) and which ones fit, ``n``."""
+    try:
+        return codec.encode(designs), torch.ones(len(designs), dtype=torch.bool)
+    except LsboError:
+        pass
+    out, fits = torch.zeros_like(like), torch.zeros(len(designs), dtype=torch.bool)
+    for i, design in enumerate(designs):
+        try:
+            out[i] = codec.encode([design])[0]
+        except LsboError:
+            continue
+        fits[i] = True
+    return out, fits
