@@ -29,6 +29,7 @@ _LAZY = {
     "OptimizerOptions": "lsbo.options",
     "TrainingOptions": "lsbo.models",
     "VAEQuality": "lsbo.models",
+    "GrammarCodec": "lsbo.representations",
     "OptimizationResult": "lsbo.records",
     "Proposal": "lsbo.records",
     "Record": "lsbo.records",
@@ -70,6 +71,7 @@ __all__ = [
     "Direction",
     "Evaluation",
     "FunctionObjective",
+    "GrammarCodec",
     "LsboError",
     "Objective",
     "OptimizationResult",
@@ -114,6 +116,7 @@ if TYPE_CHECKING:
         RunStats,
         Source,
     )
+    from lsbo.representations import GrammarCodec
     from lsbo.strategies import (
         STRATEGIES,
         Plain,

@@ -13,7 +13,13 @@ from lsbo.optimizer import Callback, Optimizer
 from lsbo.options import OptimizerOptions
 from lsbo.records import Direction, OptimizationResult, ProposalState, RunStats
 from lsbo.representations import Codec
-from lsbo.run_storage import get_run, load_stored_model, record_from_row, upgrade_stored_model
+from lsbo.run_storage import (
+    get_run,
+    load_stored_model,
+    load_stored_quality,
+    record_from_row,
+    upgrade_stored_model,
+)
 from lsbo.settings import strategy_name
 from lsbo.storage import RDBStorage, get_storage
 from lsbo.strategies import Strategy
@@ -117,10 +123,12 @@ def load_run(storage: Storage, name: str, with_model: bool = True) -> Optimizati
     records = [record_from_row(row) for row in rows]
     order = {row["number"]: row["finish_order"] for row in rows}
     evaluated = sorted((r for r in records if r.status.evaluated), key=lambda r: order[r.number])
+    stats = RunStats.from_dict(run.stats)
+    stats.vae_quality = load_stored_quality(store, run)
     return OptimizationResult(
         history=evaluated,
         maximize=bool(run.settings.get("maximize", True)),
-        stats=RunStats.from_dict(run.stats),
+        stats=stats,
         model=load_stored_model(store, run) if with_model else None,
         name=name,
         invalid=[r for r in records if r.status == ProposalState.INVALID],

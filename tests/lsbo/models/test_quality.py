@@ -167,6 +167,8 @@ def test_a_stored_run_keeps_its_assessment_and_a_retraining_adds_one(tmp_path, s
     resumed = lsbo.Optimizer(count_a, designs, model=string_vae, options=options, storage=path,
                              name="wr", strategy=strategy)  # fmt: skip
     assert resumed.stats.vae_quality == result.stats.vae_quality  # read back, not redone
+    stored = lsbo.load_run(path, "wr", with_model=False)  # without the objective too
+    assert stored.stats.vae_quality == result.stats.vae_quality
 
 
 def test_a_run_warns_when_its_vae_decodes_nothing_new(square_images):
