@@ -54,6 +54,7 @@ class Row:
     prior_valid: float
     prior_distinct: float
     prior_new: float
+    prior_feasible: float | None
     data_best: float | None
     found_best: float | None
     run_seconds: float
@@ -85,6 +86,9 @@ def measure(name: str, budget: int, seed: int) -> Row:
     valid = [d for d in decoded if codec.is_valid(d) and objective.is_valid(d)]
     distinct = {codec.key(d) for d in valid}
     known = {codec.key(d) for d in train}
+    feasible = None  # Ehrlich: valid strings may still break the chain's transitions
+    if hasattr(objective, "is_feasible") and valid:
+        feasible = float(objective.is_feasible(objective.to_states(valid)).sum()) / len(decoded)
     scored = [s for s in data.scores or [] if s is not None]
     found, run_seconds = None, 0.0
     if budget > 0:
@@ -110,6 +114,7 @@ def measure(name: str, budget: int, seed: int) -> Row:
         prior_valid=len(valid) / len(decoded),
         prior_distinct=len(distinct) / len(decoded),
         prior_new=len(distinct - known) / len(decoded),
+        prior_feasible=feasible,
         data_best=(max(scored) if objective.maximize else min(scored)) if scored else None,
         found_best=found,
         run_seconds=run_seconds,
@@ -126,10 +131,10 @@ def table(rows: list[Row], budget: int) -> str:
     lines = [
         "| objective | seed | direction | optimum | training designs | latent | VAE s "
         "| held out: elements / exact | training: elements / exact "
-        "| prior samples: valid / distinct / new | best in data "
+        "| prior samples: valid / distinct / new | feasible | best in data "
         f"| best after {budget} | search s |",
         "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-        "| ---: |",
+        "| ---: | ---: |",
     ]
     for r in rows:
         lines.append(
@@ -138,6 +143,7 @@ def table(rows: list[Row], budget: int) -> str:
             f"| {r.held_element:.1%} / {r.held_exact:.1%} "
             f"| {r.element_accuracy:.1%} / {r.exact_accuracy:.1%} "
             f"| {r.prior_valid:.1%} / {r.prior_distinct:.1%} / {r.prior_new:.1%} "
+            f"| {'-' if r.prior_feasible is None else f'{r.prior_feasible:.1%}'} "
             f"| {_number(r.data_best)} | {_number(r.found_best)} | {r.run_seconds:.0f} |"
         )
     return "\n".join(lines)
@@ -160,7 +166,8 @@ def section(rows: list[Row], args: argparse.Namespace, host: str) -> str:
         "training designs; for grayscale images a pixel is right when it falls on the same "
         "side of 0.5. Prior samples: 1,000 decoded z ~ N(0, I), valid for codec and "
         "objective, distinct by the codec's key, and new (distinct and not a training "
-        "design). Best in data: the best score the task's dataset gives the optimizer (for "
+        "design); feasible (Ehrlich): every transition allowed by its chain. Best in "
+        "data: the best score the task's dataset gives the optimizer (for "
         "expression, the hidden better half is not counted). A description of each task's "
         "starting point, not a comparison of methods."
     )

@@ -35,6 +35,7 @@ def main() -> None:
         expression.OBJECTIVE(),
         data.designs,
         scores=data.scores,
+        codec=expression.make_codec(data.designs),  # the Grammar VAE: every decode is valid
         budget=5 if SMOKE else 100,
         options=options,
         seed=0,

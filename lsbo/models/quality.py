@@ -20,6 +20,7 @@ import torch
 from lsbo.exceptions import LsboError, PoorVAEWarning
 from lsbo.models.training import TrainingOptions, _split, reconstruction_accuracy
 from lsbo.models.vae import VAE
+from lsbo.representations import ImageCodec
 
 # Below these a search through the VAE does not work (see VAEQuality.problems):
 MIN_EXACT = 0.2  # exact reconstructions of held-out (else training) designs
@@ -52,6 +53,10 @@ class VAEQuality:
             training design (by the codec's ``key``).
         retrainings: Fine-tunings of the VAE before it was assessed (0: as trained).
         seconds: Time the assessment took.
+        images: Whether the designs are images: every pixel of an image is rarely
+            reconstructed exactly even by a VAE that serves the search well (the shapes
+            task's: 99.9% of pixels, 1-12% of images), so low exact reconstruction is not
+            a problem there; a collapsed one shows as few new prior decodes.
     """
 
     n_train: int
@@ -66,6 +71,7 @@ class VAEQuality:
     prior_new: float = 0.0
     retrainings: int = 0
     seconds: float = 0.0
+    images: bool = False
 
     @property
     def exact(self) -> float:
@@ -77,7 +83,7 @@ class VAEQuality:
         ``"new"``, ``"valid"``) and a message that says what to do."""
         found: dict[str, str] = {}
         which = "training" if self.held_out_exact is None else "held-out"
-        if self.n_train and self.exact < MIN_EXACT:
+        if self.n_train and self.exact < MIN_EXACT and not self.images:
             found["reconstruction"] = (
                 f"the VAE reconstructs only {self.exact:.1%} of {which} designs exactly "
                 f"(below {MIN_EXACT:.0%}); the search cannot learn through it: train longer "
@@ -165,7 +171,7 @@ def assess_vae(
         n_held_out=len(held), held_out_accuracy=held_accuracy, held_out_exact=held_exact,
         n_prior=n_prior, prior_valid=valid, prior_distinct=distinct, prior_new=new,
         retrainings=int(model.metadata.get("retrainings", 0)),
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - start, images=isinstance(model.codec, ImageCodec),
     )  # fmt: skip
 
 

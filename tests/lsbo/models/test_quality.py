@@ -69,12 +69,13 @@ def test_a_vae_that_decodes_only_training_designs_warns_with_what_to_do(square_i
     assert quality.train_exact == pytest.approx(1 / 21)  # only the blank image comes back
     with pytest.warns(lsbo.PoorVAEWarning) as caught:
         kinds = warn_if_poor(quality)
-    assert set(kinds) == {"new", "reconstruction"}
+    # images are seldom exact to the pixel even from a good VAE: only "new" is a problem
+    assert quality.images and kinds == ["new"]
     messages = [str(w.message) for w in caught]
     assert any("only 0.0% of 200 prior samples decode to designs that are not training" in m
                and "latent_dim" in m for m in messages)  # fmt: skip
-    assert any("reconstructs only 4.8% of training designs" in m and "epochs=" in m
-               for m in messages)  # fmt: skip
+    as_strings = dataclasses.replace(quality, images=False)
+    assert "reconstructs only 4.8% of training designs" in as_strings.problems()["reconstruction"]
     # the same images are new to a VAE trained on others
     other = assess_vae(model, square_images[:20], n_prior=200, seed=0)
     assert other.prior_new == 1.0 and "new" not in other.problems()
