@@ -92,17 +92,16 @@ class GrammarCodec(TokenCodec):
             for nt in nonterminals
         }
         self._min_steps = _min_steps(self._rules, nonterminals)
-        costs = [0.0] + [self._steps_of(rule.rhs()) + 1 for rule in self._rules]
+        costs = [0.0] + [  # a rule and the fewest rules its right side needs
+            1 + sum(self._min_steps[s] for s in rule.rhs() if not isinstance(s, str))
+            for rule in self._rules
+        ]
         self._rule_steps = torch.tensor(costs)
         terminals = {s for rule in self._rules for s in rule.rhs() if isinstance(s, str)}
         longest_first = sorted(terminals, key=lambda t: (-len(t), t))
         self._terminal = re.compile(r"\s*(" + "|".join(map(re.escape, longest_first)) + ")")
         self._parser = nltk.EarleyChartParser(cfg)
         self._fast = _lalr_parser(cfg, self._rule_index)
-
-    def _steps_of(self, symbols: Iterable[Any]) -> float:
-        """The fewest rules that derive a sentence from ``symbols``."""
-        return sum(self._min_steps[s] for s in symbols if not isinstance(s, str))
 
     # -- encoding ------------------------------------------------------------------
 
@@ -177,26 +176,29 @@ class GrammarCodec(TokenCodec):
         out of steps (never valid)."""
         if outputs.dim() == 2:  # indices: one-hot logits that make them the choice
             outputs = torch.nn.functional.one_hot(outputs, self.vocab_size).float()
-        return [self._decode_one(logits) for logits in outputs.detach().cpu()]
+        logits = outputs.detach().cpu()
+        mask, chosen = StackMask(self, len(logits), steps=logits.shape[1]), []
+        for step in range(logits.shape[1]):  # the choices an autoregressive decoder makes
+            rules = logits[:, step].masked_fill(~mask.allowed(), -torch.inf).argmax(-1)
+            mask.advance(rules)
+            chosen.append(rules.tolist())
+        return [self._write_out(rules) for rules in zip(*chosen, strict=True)]
 
-    def _decode_one(self, logits: torch.Tensor) -> str:
+    def _write_out(self, rules: Iterable[int]) -> str:
+        """The sentence a derivation's rule indices make (:class:`Unfinished` when they
+        end before it does)."""
         stack: list[Any] = [self._cfg.start()]
         words: list[str] = []
-        step = 0
+        remaining = iter(rules)
         while stack:
             symbol = stack.pop()
             if isinstance(symbol, str):
                 words.append(symbol)
                 continue
-            if step == len(logits):
+            index = next(remaining, None)
+            if index is None:
                 return Unfinished(self.separator.join(words))
-            allowed = self._allowed[symbol]
-            room = len(logits) - step - self._steps_of(stack)
-            fits = allowed[self._rule_steps[allowed] <= room]
-            allowed = fits if len(fits) else allowed
-            rule = self._rules[int(allowed[logits[step, allowed].argmax()]) - 1]
-            stack.extend(reversed(rule.rhs()))
-            step += 1
+            stack.extend(reversed(self._rules[index - 1].rhs()))
         return self.separator.join(words)
 
     def step_mask(self, n: int) -> StackMask:
@@ -258,10 +260,12 @@ class StackMask:
     Args:
         codec: The grammar.
         n: Derivations.
+        steps: Rules each may take (default: the codec's ``max_length``).
     """
 
-    def __init__(self, codec: GrammarCodec, n: int) -> None:
+    def __init__(self, codec: GrammarCodec, n: int, steps: int | None = None) -> None:
         self.codec = codec
+        self.steps = codec.max_length if steps is None else steps
         self.stacks: list[list[Any]] = [[codec._cfg.start()] for _ in range(n)]
         vocab = codec.vocab_size
         self._rows = {
@@ -278,7 +282,7 @@ class StackMask:
         """``n x vocab_size`` booleans: the rules each derivation may take next, those
         of the non-terminal on top of its stack that leave room to finish it."""
         rows = []
-        left = self.codec.max_length - self.step
+        left = self.steps - self.step
         for stack, pending in zip(self.stacks, self.pending, strict=True):
             while stack and isinstance(stack[-1], str):
                 stack.pop()  # terminals are written out, not chosen
