@@ -127,6 +127,12 @@ def test_malformed_designs_fail_with_a_clear_message() -> None:
         assert evaluation.status == "failed" and words in evaluation.message
 
 
+def test_the_default_vae_decodes_autoregressively() -> None:
+    # it learns the chain: every decoded prior sample was feasible, against 21% with the
+    # parallel decoder (benchmarks/RESULTS.md)
+    assert ehrlich.default_options().vae.architecture == {"decoder": "autoregressive"}
+
+
 def test_the_codec_uses_the_fixed_alphabet() -> None:
     codec = ehrlich.make_codec(["VVVV"])
     assert codec.tokens[1:] == list(ALPHABET[:32]) and codec.max_length == 32

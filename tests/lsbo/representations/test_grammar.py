@@ -94,6 +94,17 @@ def test_a_user_grammar_round_trips_and_decodes_only_its_sentences():
     assert torch.equal(clone.encode(designs), x) and clone.separator == " "
 
 
+def test_the_expression_task_uses_the_grammar_codec():
+    from objectives import expression
+
+    designs = expression.dataset(n=500).designs
+    codec = expression.make_codec(designs)
+    assert isinstance(codec, lsbo.GrammarCodec) and lsbo.GrammarCodec is GrammarCodec
+    assert codec.decode(codec.encode(designs)) == designs
+    options = expression.default_options()  # the measured default (benchmarks/RESULTS.md)
+    assert options.latent_dim == 25 and options.vae.architecture == {"decoder": "autoregressive"}
+
+
 def test_the_fast_parser_finds_the_derivations_of_nltks_earley_parser():
     codec = GrammarCodec(EXPRESSION_GRAMMAR, max_length=40)
     assert codec._fast is not None  # the expression grammar is LALR(1)
