@@ -27,6 +27,8 @@ from lsbo.strategies import SearchContext, Strategy
 # when the latent box decodes only to seen or invalid designs, the fallback samples the
 # prior at this scale, outside the box
 WIDE_PRIOR_SCALE = 3.0
+# candidates closer than this fraction of the box's diagonal count as one point
+DISTINCT_TOLERANCE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class ProposalGate:
         stats: Counters of decodes, invalid and duplicate designs.
         reencode: The GP learns from the design's own encoding (``True``), not from
             the point that decoded to it.
+        observations: Where a point that decodes to a design scored already is
+            learned with that design's value, when they ``learn_points`` (it is also
+            stored, as a duplicate record).
     """
 
     def __init__(
@@ -57,13 +62,16 @@ class ProposalGate:
         run: RunStorage,
         stats: RunStats,
         reencode: bool = True,
+        observations: Observations | None = None,
     ) -> None:
         self.latent = latent
         self.objective = objective
         self.run = run
         self.stats = stats
         self.reencode = reencode
+        self.observations = observations
         self.seen: set[str] = set()  # keys of designs proposed or scored, in any process
+        self.values: dict[str, float] = {}  # key -> value of each design scored, if known
         self.invalid: list[Record] = []
 
     def is_valid(self, design: Any) -> bool:
@@ -128,9 +136,15 @@ class ProposalGate:
 
         Points that decode to invalid designs are recorded; those and the points of
         duplicates are appended to ``rejected``: treated as pending, they steer the
-        next round elsewhere.
+        next round elsewhere. A point that decodes to a design scored already is
+        stored with its value when the GP learns decoded points; such runs (new ones)
+        also drop candidates closer to a better one than ``DISTINCT_TOLERANCE`` of the
+        box's diagonal: restarts of an acquisition optimizer often converge to one
+        optimum, and its copies would decode to the same design.
         """
         accepted: list[Proposal] = []
+        if self.learns_points:
+            candidates = distinct_points(candidates, self.latent.bounds)
         for z, design in zip(candidates, self.latent.decode(candidates), strict=True):
             if len(accepted) == n:
                 break
@@ -138,6 +152,10 @@ class ProposalGate:
             proposal = None
             if self.is_new_and_valid(design, count=True):
                 proposal = self.propose(design, z, source, step)
+            elif self.learns_points and (key := self.latent.digest(design)) in self.values:
+                value = self.values[key]
+                record = self.run.add_duplicate(design, z, value, step.iteration, source)
+                self.observations.add_record(record)  # type: ignore[union-attr]
             elif not self.is_valid(design):
                 self.invalid.append(self.run.add_invalid(design, z, step.iteration, source))
             if proposal is None:
@@ -145,6 +163,11 @@ class ProposalGate:
             else:
                 accepted.append(proposal)
         return accepted
+
+    @property
+    def learns_points(self) -> bool:
+        """Whether points that decode to designs scored already are learned."""
+        return self.observations is not None and self.observations.learn_points
 
     def initial(self, n: int, step: Step) -> list[Proposal]:
         """Up to ``n`` training designs, drawn at random, that are new and valid."""
@@ -224,3 +247,15 @@ class ProposalGate:
             if key not in usable and self.is_new_and_valid(design):
                 usable[key] = (point, design)
         return usable
+
+
+def distinct_points(points: Tensor, bounds: Tensor) -> Tensor:
+    """``points`` (``m x d``, best first) without those closer than
+    ``DISTINCT_TOLERANCE`` times the diagonal of ``bounds`` to an earlier one."""
+    if len(points) < 2:
+        return points
+    tolerance = DISTINCT_TOLERANCE * float((bounds[1] - bounds[0]).norm())
+    distances = torch.cdist(points.to(bounds), points.to(bounds))
+    close = (distances < tolerance).tril(diagonal=-1)  # to an earlier point
+    keep = ~close.any(dim=1)
+    return points[keep]

@@ -131,7 +131,9 @@ class LatentSpace:
         """The key under which a design is stored: equal designs share it."""
         return key_digest(self.model.codec.key(design))
 
-    def refresh(self, observations: Observations, extend_bounds: bool = False) -> None:
+    def refresh(
+        self, observations: Observations, extend_bounds: bool = False, since: int | None = None
+    ) -> None:
         """Encode the observations (and, for the box, the training designs) anew.
 
         Runs at the start, and after each retraining so that the GP and the box follow
@@ -140,7 +142,7 @@ class LatentSpace:
         paper's box spans its whole, growing dataset, so the search can follow the good
         designs beyond the data. A retrained VAE keeps its box in its metadata.
         """
-        observations.reencode(self.encode)
+        observations.reencode(self.encode, since)
         stored = self.model.metadata.get("bounds")
         if stored is not None and not extend_bounds:  # the training designs need no encoding
             self.bounds = torch.tensor(stored, dtype=self.dtype)

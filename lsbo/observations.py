@@ -25,19 +25,33 @@ class Observations:
     designs (``from_run=False``) come first, then the run's evaluations in the order
     they were told.
 
+    With ``learn_points``, the GP also learns each value of the run at the latent point
+    that decoded to the design (``Record.point``), beside the design's own encoding. A
+    decoder maps a whole region of the latent space to one design; the encoding is one
+    point of it, often far from where the acquisition found the design. Without the
+    value at the chosen point, the GP stays uncertain there and the next step's
+    acquisition returns to the same region and decodes the same design again.
+
     Args:
         direction: Whether the objective is maximized.
         dtype: Floating-point type of the latent points (the GP's).
+        learn_points: Learn values at the points that decoded to the designs too.
     """
 
-    def __init__(self, direction: Direction, dtype: torch.dtype = torch.float64) -> None:
+    def __init__(
+        self, direction: Direction, dtype: torch.dtype = torch.float64, learn_points: bool = False
+    ) -> None:
         self.direction = direction
         self.dtype = dtype
+        self.learn_points = learn_points
         self.designs: list[Any] = []
         self._latents: list[Tensor] = []
         self._values: list[float] = []
         self._from_run: list[bool] = []
         self.history: list[Record] = []  # the run's evaluations, in the order they finished
+        # (point, signed value, iteration) of decoded points, in the current latent space
+        self._decoded: list[tuple[Tensor, float, int]] = []
+        self._since = 0  # the iteration the current latent space begins at
 
     def __len__(self) -> int:
         return len(self._values)
@@ -52,18 +66,42 @@ class Observations:
     def add_record(self, record: Record, failure_value: float | str | None = None) -> None:
         """Take in an evaluation of the run: every one joins the history; a complete one
         joins the GP's data, and so does a failed one when ``failure_value`` is a
-        number or ``"worst"`` (the worst value so far; see ``OptimizerOptions``)."""
+        number or ``"worst"`` (the worst value so far; see ``OptimizerOptions``). A
+        duplicate decode only gives its point (with ``learn_points``)."""
+        if record.status == ProposalState.DUPLICATE:  # a point, not an evaluation
+            self._add_point(record, self.direction.sign * record.value)  # type: ignore[operator]
+            return
         self.history.append(record)
         value = record.value
         if record.status != ProposalState.COMPLETE:
             value = self.worst() if failure_value == "worst" else failure_value  # type: ignore[assignment]
         if value is not None:
             self.add(record.design, value, record.latent, from_run=True)
+            self._add_point(record, self._values[-1])
 
-    def reencode(self, encode: Callable[[Sequence[Any]], Tensor]) -> None:
-        """Move every point into a new latent space (after the VAE was retrained)."""
+    def _add_point(self, record: Record, signed_value: float) -> None:
+        """Learn ``signed_value`` at the point that decoded to ``record``'s design."""
+        if self.learn_points and record.point is not None and record.iteration >= self._since:
+            point = record.point.detach().to("cpu", self.dtype)
+            self._decoded.append((point, signed_value, record.iteration))
+
+    @property
+    def n_decoded_points(self) -> int:
+        """Decoded points the GP learns values at, beside the designs' encodings."""
+        return len(self._decoded)
+
+    def reencode(self, encode: Callable[[Sequence[Any]], Tensor], since: int | None = None) -> None:
+        """Move every point into a new latent space (after the VAE was retrained).
+
+        Decoded points belong to the latent space they were found in and go, except
+        those of iterations from ``since`` on (a resumed run's, found after its last
+        retraining)."""
         if self.designs:
             self._latents = list(encode(self.designs).to("cpu", self.dtype))
+        if since is None:  # a new latent space from the next iteration on
+            since = 1 + max((record.iteration for record in self.history), default=-1)
+        self._since = since
+        self._decoded = [entry for entry in self._decoded if entry[2] >= since]
 
     @property
     def X(self) -> Tensor:
@@ -121,10 +159,14 @@ class Observations:
                 "check that the objective works on the training designs"
             )
         X, Y = self.X, self.Y
-        if max_points is None:
-            return X, Y.unsqueeze(-1)
-        keep = select_training_points(Y, self.from_run, max_points, self.priority(seed))
-        return X[keep], Y[keep].unsqueeze(-1)
+        if max_points is not None:
+            keep = select_training_points(Y, self.from_run, max_points, self.priority(seed))
+            X, Y = X[keep], Y[keep]
+        if self._decoded:  # every one: few, and each keeps the search out of a known region
+            X = torch.cat([X, torch.stack([point for point, _, _ in self._decoded])])
+            decoded = torch.tensor([value for _, value, _ in self._decoded], dtype=self.dtype)
+            Y = torch.cat([Y, decoded])
+        return X, Y.unsqueeze(-1)
 
     def fit_surrogate(
         self,

@@ -131,10 +131,13 @@ class Optimizer:
         self.latent, seconds = LatentSpace.of_run(*args)
         self.stats.vae_seconds += seconds
         self._warm_start = self.run_storage.load_gp_state()
-        self.observations = Observations(Direction.of(self.maximize), self.options.dtype)
-        self.gate = ProposalGate(
-            self.latent, self.objective, self.run_storage, self.stats, self.options.reencode
+        self.observations = Observations(
+            Direction.of(self.maximize), self.options.dtype, self.learns_decoded_points
         )
+        self.gate = ProposalGate(
+            self.latent, self.objective, self.run_storage, self.stats, self.options.reencode,
+            self.observations,
+        )  # fmt: skip
 
     @property
     def maximize(self) -> bool:
@@ -161,12 +164,15 @@ class Optimizer:
         """Take in the given scores, then what the storage holds of the run."""
         known = [(d, v) for d, v in zip(self.designs, given, strict=True) if v is not None]
         for i, latent in enumerate(self.latent.encode([d for d, _ in known]) if known else []):
-            self.gate.seen.add(self.latent.digest(known[i][0]))
+            key = self.latent.digest(known[i][0])
+            self.gate.seen.add(key)
+            self.gate.values[key] = known[i][1]
             self.observations.add(*known[i], latent, from_run=False)
         self.latent.refresh(self.observations)
         self.sync()
         if self.latent.retrainings:  # stored latents may predate the retrained VAE
-            self.latent.refresh(self.observations)
+            since = self.latent.model.metadata.get("retrained_at", 0)
+            self.latent.refresh(self.observations, since=since)
 
     def sync(self) -> None:
         """Take in what other processes (or earlier ones) stored since the last look."""
@@ -178,8 +184,10 @@ class Optimizer:
     def _add_record(self, record: Record) -> None:
         if record.status == ProposalState.INVALID:
             self.gate.invalid.append(record)
-        else:
-            self.observations.add_record(record, self.options.failure_value)
+            return
+        self.observations.add_record(record, self.options.failure_value)
+        if record.status == ProposalState.COMPLETE:
+            self.gate.values[self.latent.digest(record.design)] = record.value  # type: ignore[assignment]
 
     def pending(self) -> list[Proposal]:
         """Proposals asked but not told, by this optimizer or by other processes."""
@@ -260,6 +268,17 @@ class Optimizer:
         )
         self.run_storage.save_gp_state(self._warm_start)
         return gp
+
+    @property
+    def learns_decoded_points(self) -> bool:
+        """Whether the GP learns values at the points that decoded to designs too
+        (``options.learn_decoded_points``; ``"auto"`` is off for runs stored before it
+        existed)."""
+        setting = self.options.learn_decoded_points
+        if setting == "auto":
+            stored = self.run_storage.run.settings.get("options", {})
+            return "learn_decoded_points" in stored
+        return bool(setting)
 
     @property
     def validity_constrained(self) -> bool:

@@ -86,6 +86,12 @@ class OptimizerOptions:
             ``"auto"`` (the default) is on, except for runs stored by versions
             without this option, which resume as they ran; ``True`` and ``False``
             switch it on or off.
+        learn_decoded_points: The GP learns each value of the run at the latent point
+            that decoded to the design too, beside the design's own encoding. A
+            decoder maps a whole region to one design; without the value at the point
+            the acquisition chose, the GP stays uncertain there and the next step
+            decodes the same design again (a duplicate). ``"auto"`` (the default) is
+            on, except for runs stored by versions without this option.
     """
 
     latent_dim: int | None = None
@@ -108,6 +114,7 @@ class OptimizerOptions:
     stale_after: float = 300.0
     reencode: bool = True
     validity_constraint: bool | Literal["auto"] = "auto"
+    learn_decoded_points: bool | Literal["auto"] = "auto"
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "n_initial", "num_restarts", "raw_samples", "mc_samples"):
@@ -130,11 +137,11 @@ class OptimizerOptions:
             raise InvalidOptionError("num_inducing must be >= 1 and variational_above >= 0")
         if self.max_reproposals < 0 or self.bounds_margin < 0:
             raise InvalidOptionError("max_reproposals and bounds_margin must be >= 0")
-        if self.validity_constraint not in (True, False, "auto"):
-            raise InvalidOptionError(
-                "validity_constraint must be True, False or 'auto', got "
-                f"{self.validity_constraint!r}"
-            )
+        for name in ("validity_constraint", "learn_decoded_points"):
+            if getattr(self, name) not in (True, False, "auto"):
+                raise InvalidOptionError(
+                    f"{name} must be True, False or 'auto', got {getattr(self, name)!r}"
+                )
 
 
 def options_settings(options: OptimizerOptions) -> dict[str, Any]:

@@ -23,12 +23,15 @@ if TYPE_CHECKING:
 
 
 class ProposalState(enum.StrEnum):
-    """Where a proposal stands: asked and not told, scored, failed, or never evaluable."""
+    """Where a proposal stands: asked and not told, scored, failed, or never evaluable;
+    ``DUPLICATE``: a latent point that decoded to a design scored already, kept with
+    that design's value so the GP learns it there (never evaluated again)."""
 
     PENDING = "pending"
     COMPLETE = "complete"
     FAILED = "failed"
     INVALID = "invalid"
+    DUPLICATE = "duplicate"
 
     @property
     def evaluated(self) -> bool:

@@ -131,7 +131,7 @@ class RunStorage:
                 continue
             self.foreign.pop(number, None)
             self._done.add(number)
-            if state != ProposalState.INVALID:
+            if state not in (ProposalState.INVALID, ProposalState.DUPLICATE):
                 result.keys.append(row["design_key"])
             result.records.append(record_from_row(row, self.dtype))
         return result
@@ -270,6 +270,30 @@ class RunStorage:
         return Record(
             number, design, None, ProposalState.INVALID, message, iteration, source, latent, 0.0
         )
+
+    def add_duplicate(
+        self, design: Any, point: Tensor, value: float, iteration: int, source: Source
+    ) -> Record:
+        """Store a point that decoded to ``design``, scored already at ``value``: the GP
+        learns the value there too; the design is not evaluated again."""
+        message = "the decoded design was scored already"
+        number = self.storage.add_proposal(
+            self.id,
+            state=ProposalState.DUPLICATE.value,
+            design=dump_design(design),
+            point=dump_tensor(point),
+            value=value,
+            iteration=iteration,
+            source=source.value,
+            message=message,
+        )
+        assert number is not None  # duplicate rows have no design key to conflict on
+        self._done.add(number)
+        latent = point.detach().to("cpu", self.dtype)
+        return Record(
+            number, design, value, ProposalState.DUPLICATE, message, iteration, source, latent,
+            0.0, point=latent,
+        )  # fmt: skip
 
     def finish(self, number: int, outcome: Evaluation) -> Record | None:
         """Store the outcome of pending proposal ``number`` (another process's too).

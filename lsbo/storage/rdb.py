@@ -35,7 +35,7 @@ from sqlalchemy.pool import StaticPool
 from lsbo.exceptions import LsboError, RunNotFoundError, StorageError
 
 SCHEMA_VERSION = 1
-STATES = ("pending", "complete", "failed", "invalid")
+STATES = ("pending", "complete", "failed", "invalid", "duplicate")
 
 _metadata = sa.MetaData()
 _meta = sa.Table(

@@ -21,14 +21,15 @@ def count_a(s: str) -> float:
     return float(s.count("a"))
 
 
-def components(model, designs, objective=count_a, maximize=True):
+def components(model, designs, objective=count_a, maximize=True, learn_points=False):
     """A latent space, empty observations, an in-memory run and a gate."""
     storage = get_storage(None)
     run = RunStorage(storage, storage.create_run("r", {}), torch.float64)
     latent = LatentSpace(model, designs, 0.1, torch.float64)
-    observations = Observations(Direction.of(maximize), torch.float64)
+    observations = Observations(Direction.of(maximize), torch.float64, learn_points)
     latent.refresh(observations)
-    gate = ProposalGate(latent, as_objective(objective, maximize), run, RunStats())
+    objective = as_objective(objective, maximize)
+    gate = ProposalGate(latent, objective, run, RunStats(), observations=observations)
     return latent, observations, run, gate
 
 

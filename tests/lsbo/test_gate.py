@@ -7,7 +7,7 @@ import torch
 
 from lsbo import Objective
 from lsbo.exceptions import SearchExhaustedError
-from lsbo.gate import Step
+from lsbo.gate import Step, distinct_points
 from lsbo.records import ProposalState, Source
 from tests.lsbo.components import components
 
@@ -66,3 +66,32 @@ def test_with_nothing_new_anywhere_the_last_resort_gives_up(strings, string_vae)
     assert len(gate.last_resort([], 3, Step(1, 0), "nothing")) == 3  # the training designs
     with pytest.raises(SearchExhaustedError, match="nothing left"):
         gate.last_resort([], 1, Step(2, 0), "nothing left")
+
+
+def test_a_point_that_decodes_to_a_scored_design_is_stored_and_learned_with_its_value(
+    strings, string_vae
+):
+    latent, observations, run, gate = components(string_vae, strings, learn_points=True)
+    points = torch.randn(40, latent.dim, generator=torch.Generator().manual_seed(0)) * 1.5
+    decoded = latent.decode(points)
+    scored, pending = decoded[0], next(d for d in decoded if d != decoded[0])
+    gate.seen.update({latent.digest(scored), latent.digest(pending)})
+    gate.values[latent.digest(scored)] = 7.0  # scored; ``pending`` is only proposed
+    rejected: list[torch.Tensor] = []
+    gate.accept(points, Source.BO, 40, Step(3, 0), rejected)
+    rows = run.storage.proposals(run.id, 0, [])
+    duplicates = [r for r in rows if r["state"] == ProposalState.DUPLICATE]
+    n_scored = sum(d == scored for d in decoded)  # copies of one point count once
+    assert 1 <= len(duplicates) <= n_scored
+    assert all(r["value"] == 7.0 and r["iteration"] == 3 for r in duplicates)
+    assert observations.n_decoded_points == len(duplicates)  # the GP learns 7.0 there
+    assert gate.stats.n_duplicate >= len(duplicates) + 1  # the pending one too, unstored
+    assert pending not in [r["design"] for r in duplicates]
+
+
+def test_copies_of_a_candidate_count_as_one_point():
+    bounds = torch.tensor([[0.0, 0.0], [10.0, 10.0]], dtype=torch.float64)  # 0.0141 apart
+    points = [[1.0, 1.0], [1.001, 1.0], [5.0, 5.0], [1.0, 1.02], [5.0, 5.005]]
+    points = torch.tensor(points, dtype=torch.float64)
+    assert distinct_points(points, bounds).tolist() == [[1.0, 1.0], [5.0, 5.0], [1.0, 1.02]]
+    assert distinct_points(points[:1], bounds).tolist() == [[1.0, 1.0]]

@@ -71,3 +71,49 @@ def test_reencoding_moves_every_point_into_the_new_latent_space():
     observations.reencode(lambda designs: torch.tensor([[float(len(d))] * 3 for d in designs]))
     assert observations.X.tolist() == [[2.0] * 3, [3.0] * 3]
     assert observations.given_values() == [1.0]
+
+
+def decoded(number, value, iteration, point, status=ProposalState.COMPLETE):
+    """A record whose design was decoded from ``point`` (its encoding is elsewhere)."""
+    latent = torch.full((2,), -float(number))
+    return Record(
+        number, f"d{number}", value, status, "", iteration, Source.BO, latent, 0.0,
+        point=torch.tensor(point),
+    )  # fmt: skip
+
+
+def test_learning_decoded_points_adds_each_value_at_the_point_that_decoded_to_it():
+    observations = Observations(Direction.MINIMIZE, learn_points=True)
+    observations.add_record(decoded(1, 3.0, 1, [5.0, 5.0]))
+    observations.add_record(decoded(2, 1.0, 2, [6.0, 6.0], ProposalState.DUPLICATE))
+    observations.add_record(record(3, 2.0))  # a training design drawn: no point
+    X, Y = observations.training_data(max_points=None)
+    # the encodings first, then the decoded points with the values of their designs
+    assert X.tolist() == [[-1.0, -1.0], [3.0, 3.0], [5.0, 5.0], [6.0, 6.0]]
+    assert Y.squeeze(-1).tolist() == [-3.0, -2.0, -3.0, -1.0]
+    # a duplicate decode is a point the GP learns, not an evaluation
+    assert len(observations) == 2 and [r.number for r in observations.history] == [1, 3]
+    assert observations.n_decoded_points == 2
+    plain = Observations(Direction.MINIMIZE)  # switched off: the encodings only
+    plain.add_record(decoded(1, 3.0, 1, [5.0, 5.0]))
+    plain.add_record(record(3, 2.0))
+    assert plain.training_data(max_points=None)[0].tolist() == [[-1.0, -1.0], [3.0, 3.0]]
+
+
+def test_decoded_points_of_an_old_latent_space_go_when_the_observations_move():
+    observations = Observations(Direction.MAXIMIZE, learn_points=True)
+    for number in range(1, 4):
+        observations.add_record(decoded(number, float(number), number, [float(number)] * 2))
+    encode = lambda designs: torch.zeros(len(designs), 2)  # noqa: E731
+    resumed = Observations(Direction.MAXIMIZE, learn_points=True)
+    for r in observations.history:
+        resumed.add_record(r)
+    resumed.reencode(encode, since=3)  # a run resumed after a retraining at iteration 3
+    assert resumed.n_decoded_points == 1
+    assert resumed.training_data(None)[0][-1].tolist() == [3.0, 3.0]
+    observations.reencode(encode)  # retrained now: every decoded point goes
+    assert observations.n_decoded_points == 0
+    observations.add_record(decoded(4, 4.0, 3, [4.0] * 2))  # found before the retraining
+    observations.add_record(decoded(5, 5.0, 4, [5.0] * 2))
+    assert observations.training_data(None)[0][-1].tolist() == [5.0, 5.0]
+    assert observations.n_decoded_points == 1

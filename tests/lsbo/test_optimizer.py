@@ -279,7 +279,7 @@ def test_the_variational_gp_takes_over_above_its_threshold(strings, string_vae):
     gp = optimizer.context().surrogate()
     assert isinstance(gp, SingleTaskVariationalGP) and len(optimizer.observations) == 56
     X, _ = optimizer.observations.training_data(None)  # what the variational GP learns from
-    assert len(X) == 56
+    assert len(X) == 56 + optimizer.observations.n_decoded_points
     assert len({r.design for r in optimizer.history}) == 16
 
 

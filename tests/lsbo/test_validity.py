@@ -21,7 +21,7 @@ class NoDoubleD(Objective):
         return [count_a(d) for d in designs]
 
 
-def _run(strings, string_vae, constraint, objective=None, budget=14, storage=None):
+def _run(strings, string_vae, constraint, objective=None, budget=18, storage=None):
     options = OptimizerOptions(**{**FAST.__dict__, "validity_constraint": constraint})
     optimizer = Optimizer(
         objective or NoDoubleD(), strings, model=string_vae, options=options, seed=2,

@@ -129,10 +129,14 @@ def test_weighted_retraining_fine_tunes_on_schedule_and_moves_the_gp_with_the_va
     assert optimizer.model is not string_vae
     changed = any(not torch.equal(v, optimizer.model.state_dict()[k]) for k, v in original.items())
     assert changed
-    # the GP learns from the designs' points in the current latent space
+    # the GP learns from the designs' points in the current latent space, and from the
+    # points decoded since the last retraining (duplicate decodes among them)
     X, _ = optimizer.observations.training_data(optimizer.options.max_gp_points)
     encoded, _ = optimizer.model.encode([r.design for r in result.history])
-    assert torch.allclose(X.float(), encoded, atol=1e-5)
+    assert torch.allclose(X[: len(encoded)].float(), encoded, atol=1e-5)
+    since = optimizer.model.metadata["retrained_at"]
+    decoded = [r for r in result.history if r.iteration >= since and r.point is not None]
+    assert len(X) - len(encoded) == optimizer.observations.n_decoded_points >= len(decoded)
     assert result.stats.vae_seconds > 0
 
 
