@@ -410,6 +410,12 @@ class RDBStorage:
         Returns:
             Whether ``data`` was stored.
         """
+        try:
+            return self._save_checkpoint(run_id, kind, data, replace)
+        except _IntegrityStorageError:  # another process inserted it between our steps
+            return self._save_checkpoint(run_id, kind, data, replace)
+
+    def _save_checkpoint(self, run_id: int, kind: str, data: bytes, replace: bool) -> bool:
         with self._transaction() as connection:
             exists = connection.execute(
                 sa.select(_checkpoints.c.kind).where(
