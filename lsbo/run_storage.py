@@ -255,21 +255,7 @@ class RunStorage:
     def add_invalid(self, design: Any, point: Tensor, iteration: int, source: Source) -> Record:
         """Store a decoded design that cannot be evaluated; it never reaches the objective."""
         message = "the decoded design is not valid"
-        number = self.storage.add_proposal(
-            self.id,
-            state=ProposalState.INVALID.value,
-            design=dump_design(design),
-            point=dump_tensor(point),
-            iteration=iteration,
-            source=source.value,
-            message=message,
-        )
-        assert number is not None  # invalid rows have no design key to conflict on
-        self._done.add(number)
-        latent = point.detach().to("cpu", self.dtype)
-        return Record(
-            number, design, None, ProposalState.INVALID, message, iteration, source, latent, 0.0
-        )
+        return self._add_decode(design, point, None, iteration, source, message)
 
     def add_duplicate(
         self, design: Any, point: Tensor, value: float, iteration: int, source: Source
@@ -277,9 +263,23 @@ class RunStorage:
         """Store a point that decoded to ``design``, scored already at ``value``: the GP
         learns the value there too; the design is not evaluated again."""
         message = "the decoded design was scored already"
+        return self._add_decode(design, point, value, iteration, source, message)
+
+    def _add_decode(
+        self,
+        design: Any,
+        point: Tensor,
+        value: float | None,
+        iteration: int,
+        source: Source,
+        message: str,
+    ) -> Record:
+        """Store a decode that is never evaluated: invalid (``value`` ``None``) or a
+        duplicate of a design scored at ``value``."""
+        state = ProposalState.INVALID if value is None else ProposalState.DUPLICATE
         number = self.storage.add_proposal(
             self.id,
-            state=ProposalState.DUPLICATE.value,
+            state=state.value,
             design=dump_design(design),
             point=dump_tensor(point),
             value=value,
@@ -287,12 +287,12 @@ class RunStorage:
             source=source.value,
             message=message,
         )
-        assert number is not None  # duplicate rows have no design key to conflict on
+        assert number is not None  # these rows have no design key to conflict on
         self._done.add(number)
         latent = point.detach().to("cpu", self.dtype)
         return Record(
-            number, design, value, ProposalState.DUPLICATE, message, iteration, source, latent,
-            0.0, point=latent,
+            number, design, value, state, message, iteration, source, latent, 0.0,
+            point=None if value is None else latent,
         )  # fmt: skip
 
     def finish(self, number: int, outcome: Evaluation) -> Record | None:
