@@ -6,9 +6,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, Self
 
+import numpy as np
 import torch
 
-from lsbo.exceptions import ModelFileError
+from lsbo.exceptions import InvalidOptionError, ModelFileError
 
 
 class Codec(ABC):
@@ -43,6 +44,35 @@ class Codec(ABC):
     def is_valid(self, design: Any) -> bool:
         """Whether a decoded design is well formed (structure only, not the objective)."""
         return True
+
+    def vary(
+        self,
+        parents: Sequence[Any],
+        n: int,
+        rng: np.random.Generator,
+        rate: float | None = None,
+    ) -> list[Any]:
+        """``n`` children of ``parents`` made in design space: crossover of two parents
+        drawn at random, then mutation (see :mod:`lsbo.representations.variation`).
+
+        What the ``genetic`` strategy evolves with, and where the candidates come from
+        that an acquisition function ranks beside decoded latent points. A child may
+        repeat a design or be invalid: filter with :meth:`is_valid`.
+
+        Args:
+            parents: Valid designs (at least one).
+            n: Children wanted.
+            rng: Source of randomness.
+            rate: Probability of a change per token or pixel (``None``: about one
+                change per child).
+
+        Raises:
+            InvalidOptionError: The codec has no variation operators (override this).
+        """
+        raise InvalidOptionError(
+            f"{type(self).__qualname__} cannot make designs by crossover and mutation; "
+            "override Codec.vary to search in design space with it"
+        )
 
     def to_config(self) -> dict[str, Any]:
         """The codec as plain data (str, int, float, bool, None, lists, dicts), with its

@@ -13,14 +13,16 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any, Self
 
+import numpy as np
 import torch
 
 from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, MissingDependencyError
 from lsbo.representations.registry import codec_kind, register_codec, setting
 from lsbo.representations.tokens import TokenCodec
+from lsbo.representations.variation import pick_parents, vary_derivation
 
 
 class Unfinished(str):
@@ -97,6 +99,10 @@ class GrammarCodec(TokenCodec):
             for rule in self._rules
         ]
         self._rule_steps = torch.tensor(costs)
+        self._arity = [0] + [  # non-terminals on each rule's right side
+            sum(not isinstance(s, str) for s in rule.rhs()) for rule in self._rules
+        ]
+        self._swaps = _swaps(self._rules, self._rule_index)
         terminals = {s for rule in self._rules for s in rule.rhs() if isinstance(s, str)}
         longest_first = sorted(terminals, key=lambda t: (-len(t), t))
         self._terminal = re.compile(r"\s*(" + "|".join(map(re.escape, longest_first)) + ")")
@@ -200,6 +206,30 @@ class GrammarCodec(TokenCodec):
                 return Unfinished(self.separator.join(words))
             stack.extend(reversed(self._rules[index - 1].rhs()))
         return self.separator.join(words)
+
+    def vary(
+        self,
+        parents: Sequence[str],
+        n: int,
+        rng: np.random.Generator,
+        rate: float | None = None,
+    ) -> list[str]:
+        """Children made on derivations (see :meth:`Codec.vary`): a subtree of one
+        parent replaced by a subtree of the other that derives the same non-terminal,
+        then rules swapped for others of the same shape. Every child is a sentence of
+        the grammar; one whose derivation is longer than ``max_length`` is left out."""
+        derivations = [self._rule_indices(parent) for parent in parents]
+        children = []
+        for _ in range(n):
+            first, second = pick_parents(len(derivations), rng)
+            rules = vary_derivation(
+                derivations[first], derivations[second],
+                lhs=lambda i: self._rules[i - 1].lhs(), arity=self._arity.__getitem__,
+                swaps=self._swaps.__getitem__, rng=rng, rate=rate,
+            )  # fmt: skip
+            if len(rules) <= self.max_length:
+                children.append(self._write_out(rules))
+        return children
 
     def step_mask(self, n: int) -> StackMask:
         """What an autoregressive decoder may choose at each step of ``n`` derivations
@@ -306,6 +336,20 @@ class StackMask:
                 self.pending[k] += (
                     float(self.codec._rule_steps[index]) - 1 - (self.codec._min_steps[rule.lhs()])
                 )
+
+
+def _swaps(rules: list[Any], index: dict[Any, int]) -> list[list[int]]:
+    """For each rule index, the rules it may be swapped for in a derivation (itself
+    included): the same left side and the same non-terminals, in order, on the right."""
+    shapes: dict[tuple[Any, ...], list[int]] = {}
+    for rule in rules:
+        shape = (rule.lhs(), *(s for s in rule.rhs() if not isinstance(s, str)))
+        shapes.setdefault(shape, []).append(index[rule])
+    by_rule = [[0]] + [[] for _ in rules]
+    for group in shapes.values():
+        for i in group:
+            by_rule[i] = group
+    return by_rule
 
 
 def _min_steps(rules: list[Any], nonterminals: set[Any]) -> dict[Any, float]:

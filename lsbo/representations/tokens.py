@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Self
 
+import numpy as np
 import torch
 
 from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, ModelFileError
@@ -18,6 +19,7 @@ from lsbo.representations.registry import (
     register_codec,
     setting,
 )
+from lsbo.representations.variation import pick_parents, vary_sequence
 
 PAD = "<pad>"
 
@@ -155,6 +157,26 @@ class TokenCodec(Codec):
         if not isinstance(design, str) or not design:
             return False
         return self.validator is None or bool(self.validator(design))
+
+    def vary(
+        self,
+        parents: Sequence[str],
+        n: int,
+        rng: np.random.Generator,
+        rate: float | None = None,
+    ) -> list[str]:
+        """Children of token sequences (see :meth:`Codec.vary`): the length is kept
+        when all parents have one length, and a child is cut at ``max_length``."""
+        tokens = [self.tokenize(parent) for parent in parents]
+        fixed = len({len(t) for t in tokens}) == 1
+        children = []
+        for _ in range(n):
+            first, second = pick_parents(len(tokens), rng)
+            child = vary_sequence(
+                tokens[first], tokens[second], self.tokens[1:], rng, rate, fixed_length=fixed
+            )
+            children.append("".join(child[: self.max_length]))
+        return children
 
     def to_config(self) -> dict[str, Any]:
         """Vocabulary, ``max_length``, the tokenizer's pattern (or function reference)

@@ -47,6 +47,15 @@ class CodecContract:
         logits = self.as_logits(codec, codec.encode(designs))
         assert [clone.key(d) for d in clone.decode(logits)] == [codec.key(d) for d in designs]
 
+    def test_children_are_reproducible_new_and_encodable(self):
+        codec, designs = self.make(), self.designs()
+        children = codec.vary(designs, 40, np.random.default_rng(0))
+        again = codec.vary(designs, 40, np.random.default_rng(0))
+        assert [codec.key(c) for c in children] == [codec.key(c) for c in again]
+        assert {codec.key(c) for c in children} - {codec.key(d) for d in designs}
+        valid = [c for c in children if codec.is_valid(c)]
+        assert valid and codec.encode(valid).shape == (len(valid), *codec.event_shape)
+
 
 class TestTokenCodec(CodecContract):
     def make(self):

@@ -1,0 +1,158 @@
+"""New designs from old ones in design space: crossover and mutation.
+
+What a genetic algorithm does, and what lets an acquisition function rank designs that
+no latent point decodes to (PMO's GP-BO optimizes its acquisition this way). Each
+codec says how its designs vary (:meth:`lsbo.representations.Codec.vary`); these are
+the operators the built-in codecs use:
+
+- token sequences (strings, SELFIES): two parents of one length are recombined
+  position by position, each position from the first parent with probability
+  ``rate`` (holo-bench's ``DiscreteEvolution``), parents of different lengths are cut
+  once each and joined; then each token is replaced by a random one of the vocabulary
+  with probability ``rate`` and, where lengths vary, a token is inserted or deleted
+  with probability ``rate`` each;
+- derivations of a grammar: a subtree of the first parent is replaced by a subtree of
+  the second that derives the same non-terminal, then each rule is swapped with
+  probability ``rate`` for another of the same left side and the same non-terminals on
+  its right (``S -> S '+' T`` for ``S -> S '*' T``): every child is a sentence;
+- images: a random rectangle of the second parent is pasted into the first, then each
+  pixel is flipped (binary) or moved by noise (grayscale) with probability ``rate``.
+
+``rate`` defaults to ``1.1 / length`` (holo-bench's default: about one change per child).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def pick_parents(n_parents: int, rng: np.random.Generator) -> tuple[int, int]:
+    """Two parent indices drawn uniformly (the same one twice only with one parent)."""
+    if n_parents < 2:
+        return 0, 0
+    first, second = rng.choice(n_parents, size=2, replace=False)
+    return int(first), int(second)
+
+
+def vary_sequence(
+    first: Sequence[Any],
+    second: Sequence[Any],
+    vocabulary: Sequence[Any],
+    rng: np.random.Generator,
+    rate: float | None = None,
+    fixed_length: bool = False,
+) -> list[Any]:
+    """A child of two token sequences (see the module docstring).
+
+    Args:
+        first, second: The parents' tokens.
+        vocabulary: Tokens a mutation may write.
+        rng: Source of randomness.
+        rate: Probability of a change per position (``None``: ``1.1 / length``).
+        fixed_length: Keep the length of the parents (no insertions or deletions).
+    """
+    rate = 1.1 / max(1, len(first)) if rate is None else rate
+    if len(first) == len(second):
+        take_first = rng.random(len(first)) < rate
+        child = [a if keep else b for a, b, keep in zip(first, second, take_first, strict=True)]
+    else:
+        cuts = int(rng.integers(len(first) + 1)), int(rng.integers(len(second) + 1))
+        child = [*first[: cuts[0]], *second[cuts[1] :]]
+    out: list[Any] = []
+    for token in child:
+        if not fixed_length and rng.random() < rate:
+            continue  # deleted
+        out.append(vocabulary[int(rng.integers(len(vocabulary)))] if rng.random() < rate else token)
+        if not fixed_length and rng.random() < rate:
+            out.append(vocabulary[int(rng.integers(len(vocabulary)))])  # inserted
+    return out
+
+
+def subtree_spans(rules: Sequence[int], arity: Callable[[int], int]) -> list[int]:
+    """Where the subtree rooted at each rule of a leftmost derivation ends.
+
+    Args:
+        rules: Rule indices in leftmost-derivation order.
+        arity: The number of non-terminals on the right side of a rule.
+
+    Returns:
+        ``ends[i]``: the subtree of rule ``i`` is ``rules[i:ends[i]]``.
+    """
+    ends = [0] * len(rules)
+    open_: list[tuple[int, int]] = []  # (start, children still to derive)
+    for i, rule in enumerate(rules):
+        open_.append((i, arity(rule)))
+        while open_ and open_[-1][1] == 0:
+            start, _ = open_.pop()
+            ends[start] = i + 1
+            if open_:
+                parent, missing = open_[-1]
+                open_[-1] = (parent, missing - 1)
+    for start, _ in open_:  # an unfinished derivation: its open subtrees run to the end
+        ends[start] = len(rules)
+    return ends
+
+
+def vary_derivation(
+    first: Sequence[int],
+    second: Sequence[int],
+    lhs: Callable[[int], Any],
+    arity: Callable[[int], int],
+    swaps: Callable[[int], Sequence[int]],
+    rng: np.random.Generator,
+    rate: float | None = None,
+) -> list[int]:
+    """A child of two leftmost derivations (rule indices): subtree crossover, then
+    rule swaps (see the module docstring). The child derives a sentence whenever both
+    parents do.
+
+    Args:
+        first, second: The parents' rule indices.
+        lhs: The left side of a rule.
+        arity: The number of non-terminals on a rule's right side.
+        swaps: The rules a rule may be swapped for (same left side and non-terminals).
+        rng: Source of randomness.
+        rate: Probability of a swap per rule (``None``: ``1.1 / length``).
+    """
+    child = list(first)
+    ends_first, ends_second = subtree_spans(first, arity), subtree_spans(second, arity)
+    if child:
+        i = int(rng.integers(len(child)))
+        matches = [j for j, rule in enumerate(second) if lhs(rule) == lhs(child[i])]
+        if matches:
+            j = matches[int(rng.integers(len(matches)))]
+            child = [*child[:i], *second[j : ends_second[j]], *child[ends_first[i] :]]
+    rate = 1.1 / max(1, len(child)) if rate is None else rate
+    for k, rule in enumerate(child):
+        options = swaps(rule)
+        if len(options) > 1 and rng.random() < rate:
+            child[k] = options[int(rng.integers(len(options)))]
+    return child
+
+
+def vary_image(
+    first: np.ndarray,
+    second: np.ndarray,
+    binary: bool,
+    rng: np.random.Generator,
+    rate: float | None = None,
+) -> np.ndarray:
+    """A child of two images: a rectangle of ``second`` pasted into ``first``, then
+    pixels flipped (binary) or moved by noise of scale 0.25 (grayscale), each with
+    probability ``rate`` (``None``: ``1.1 / pixels``)."""
+    child = np.array(first, dtype=np.float32, copy=True)
+    height, width = child.shape
+    top, bottom = sorted(rng.integers(height + 1, size=2))
+    left, right = sorted(rng.integers(width + 1, size=2))
+    child[top:bottom, left:right] = np.asarray(second, dtype=np.float32)[top:bottom, left:right]
+    rate = 1.1 / child.size if rate is None else rate
+    change = rng.random(child.shape) < rate
+    if binary:
+        child[change] = 1.0 - child[change]
+    else:
+        noise = rng.normal(0.0, 0.25, size=child.shape).astype(np.float32)
+        child[change] = np.clip(child[change] + noise[change], 0.0, 1.0)
+    return child

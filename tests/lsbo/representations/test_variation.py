@@ -1,0 +1,98 @@
+"""Crossover and mutation in design space: what each codec's children keep and change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lsbo.exceptions import InvalidOptionError
+from lsbo.representations import Codec, GrammarCodec, ImageCodec, TokenCodec
+from lsbo.representations.grammar import EXPRESSION_GRAMMAR
+from lsbo.representations.variation import subtree_spans, vary_sequence
+from objectives.expression import generate_expressions
+from tests.lsbo.representations.test_grammar import LISTS
+
+
+def test_parents_of_one_length_give_children_of_that_length_over_the_vocabulary():
+    parents = ["abcdabcd", "ddccbbaa", "acacacac"]
+    codec = TokenCodec.from_designs(parents)
+    children = codec.vary(parents, 200, np.random.default_rng(0))
+    assert {len(c) for c in children} == {8}
+    assert set("".join(children)) <= set("abcd")
+
+    # about one change per child: most children are one or two edits from a parent
+    def edits(child):
+        return min(sum(a != b for a, b in zip(child, p, strict=True)) for p in parents)
+
+    distance = [edits(c) for c in children]
+    assert np.median(distance) <= 2
+
+
+def test_parents_of_different_lengths_give_children_no_longer_than_max_length():
+    parents = ["ab", "abcdabcdab", "cd"]
+    codec = TokenCodec.from_designs(parents)
+    children = codec.vary(parents, 300, np.random.default_rng(1), rate=0.3)
+    assert max(map(len, children)) <= codec.max_length
+    assert len({len(c) for c in children}) > 3  # cut-and-join and insertions vary lengths
+
+
+def test_a_rate_of_zero_recombines_without_mutation():
+    rng = np.random.default_rng(0)
+    child = vary_sequence(list("aaaa"), list("bbbb"), list("xyz"), rng, rate=0.0, fixed_length=True)
+    assert child == list("bbbb")  # every position from the second parent, none mutated
+
+
+@pytest.mark.parametrize("grammar", [EXPRESSION_GRAMMAR, LISTS])
+def test_every_child_of_a_grammar_is_a_sentence_of_it(grammar):
+    if grammar == LISTS:
+        parents = ["[a,b]", "[[a],b,[]]", "[[[b]]]", "[a,[b,a]]"]
+        codec = GrammarCodec.from_designs(parents, grammar=grammar, max_length=30)
+    else:
+        parents = generate_expressions(30, seed=0)
+        codec = GrammarCodec.from_designs(parents, grammar=grammar)
+    children = codec.vary(parents, 300, np.random.default_rng(0), rate=0.2)
+    assert len(children) > 200  # only those longer than max_length are left out
+    assert all(codec.is_valid(c) for c in children)
+    assert len(set(children) - set(parents)) > 30
+
+
+def test_rule_swaps_keep_the_shape_of_a_derivation():
+    codec = GrammarCodec.from_designs(["x+1"], grammar=EXPRESSION_GRAMMAR)
+    children = codec.vary(["x+1"], 300, np.random.default_rng(0), rate=1.0)
+    # every rule is swapped for one of the same shape: an operator stays an operator
+    # and a leaf a leaf (the crossover of a parent with itself may move a subtree)
+    three = [c for c in children if len(codec.tokenize(c)) == 3]
+    assert len(set(three)) > 10
+    for child in three:
+        assert child[0] in "x123" and child[1] in "+*/" and child[2] in "x123"
+
+
+def test_subtree_spans_of_a_derivation():
+    # S -> S '+' T (two non-terminals), S -> T (one), T -> 'x' (none), T -> '1' (none)
+    arity = {1: 2, 2: 1, 3: 0, 4: 0}
+    assert subtree_spans([1, 2, 3, 4], arity.__getitem__) == [4, 3, 3, 4]
+
+
+def test_image_children_keep_shape_and_stay_binary():
+    parents = [np.zeros((8, 8), np.float32), np.ones((8, 8), np.float32)]
+    codec = ImageCodec.from_designs(parents)
+    children = codec.vary(parents, 50, np.random.default_rng(0))
+    assert all(c.shape == (8, 8) and set(np.unique(c)) <= {0.0, 1.0} for c in children)
+    assert any(0 < c.sum() < 64 for c in children)  # a rectangle of one in the other
+
+
+def test_a_codec_without_operators_says_how_to_add_them():
+    class Plain(Codec):
+        event_shape = (1,)
+
+        def encode(self, designs):
+            raise NotImplementedError
+
+        def decode(self, outputs):
+            raise NotImplementedError
+
+        def key(self, design):
+            return design
+
+    with pytest.raises(InvalidOptionError, match=r"override Codec\.vary"):
+        Plain().vary(["a"], 1, np.random.default_rng(0))
