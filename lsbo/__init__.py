@@ -43,6 +43,8 @@ _LAZY = {
     "Strategy": "lsbo.strategies",
     "SearchContext": "lsbo.strategies",
     "Plain": "lsbo.strategies",
+    "Genetic": "lsbo.strategies",
+    "Candidate": "lsbo.strategies",
     "RandomSearch": "lsbo.strategies",
     "TrustRegion": "lsbo.strategies",
     "WeightedRetraining": "lsbo.strategies",
@@ -66,11 +68,13 @@ _MOVED = {
 
 __all__ = [
     "STRATEGIES",
+    "Candidate",
     "DaemonThreadExecutor",
     "Dataset",
     "Direction",
     "Evaluation",
     "FunctionObjective",
+    "Genetic",
     "GrammarCodec",
     "LsboError",
     "Objective",
@@ -119,6 +123,8 @@ if TYPE_CHECKING:
     from lsbo.representations import GrammarCodec
     from lsbo.strategies import (
         STRATEGIES,
+        Candidate,
+        Genetic,
         Plain,
         RandomSearch,
         SearchContext,

@@ -9,7 +9,7 @@ acquisition, and its last resort takes unscored training designs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,18 +17,16 @@ import torch
 from torch import Tensor
 
 from lsbo.exceptions import SearchExhaustedError
-from lsbo.latent_space import LatentSpace
+from lsbo.latent_space import LatentSpace, distinct_points
 from lsbo.objective import Objective
 from lsbo.observations import Observations
 from lsbo.records import Proposal, Record, RunStats, Source
 from lsbo.run_storage import RunStorage
-from lsbo.strategies import SearchContext, Strategy
+from lsbo.strategies import Candidate, SearchContext, Strategy
 
 # when the latent box decodes only to seen or invalid designs, the fallback samples the
 # prior at this scale, outside the box
 WIDE_PRIOR_SCALE = 3.0
-# candidates closer than this fraction of the box's diagonal count as one point
-DISTINCT_TOLERANCE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -119,8 +117,14 @@ class ProposalGate:
         proposals: list[Proposal] = []
         for _ in range(strategy.rounds(context.options)):
             wanted = n - len(proposals)
-            points = strategy.propose(context, wanted)
-            proposals += self.accept(points, strategy.source, wanted, step, context.rejected)
+            candidates = strategy.propose_designs(context, wanted)
+            if candidates is None:
+                points = strategy.propose(context, wanted)
+                proposals += self.accept(points, strategy.source, wanted, step, context.rejected)
+            else:
+                proposals += self.accept_candidates(
+                    candidates, strategy.source, wanted, step, context.rejected
+                )
             if len(proposals) == n:
                 return proposals
             context = context.next_round()
@@ -132,37 +136,64 @@ class ProposalGate:
     def accept(
         self, candidates: Tensor, source: Source, n: int, step: Step, rejected: list[Tensor]
     ) -> list[Proposal]:
-        """Up to ``n`` proposals from ``candidates`` (``m x d``, best first).
-
-        Points that decode to invalid designs are recorded; those and the points of
-        duplicates are appended to ``rejected``: treated as pending, they steer the
-        next round elsewhere. A point that decodes to a design scored already is
-        stored with its value when the GP learns decoded points; such runs (new ones)
-        also drop candidates closer to a better one than ``DISTINCT_TOLERANCE`` of the
-        box's diagonal: restarts of an acquisition optimizer often converge to one
-        optimum, and its copies would decode to the same design.
+        """Up to ``n`` proposals from the designs ``candidates`` (``m x d``, best first)
+        decode to (see :meth:`accept_candidates`). Runs that learn decoded points (new
+        ones) first drop candidates closer to a better one than ``DISTINCT_TOLERANCE``
+        of the box's diagonal: restarts of an acquisition optimizer often converge to
+        one optimum, and its copies would decode to the same design (see
+        :func:`lsbo.latent_space.distinct_points`).
         """
-        accepted: list[Proposal] = []
         if self.learns_points:
             candidates = distinct_points(candidates, self.latent.bounds)
-        for z, design in zip(candidates, self.latent.decode(candidates), strict=True):
+        designs = self.latent.decode(candidates)
+        decoded = [Candidate(d, z, decoded=True) for z, d in zip(candidates, designs, strict=True)]
+        return self.accept_candidates(decoded, source, n, step, rejected)
+
+    def accept_candidates(
+        self,
+        candidates: Sequence[Candidate],
+        source: Source,
+        n: int,
+        step: Step,
+        rejected: list[Tensor],
+    ) -> list[Proposal]:
+        """Up to ``n`` proposals from ``candidates`` (best first): the new valid designs.
+
+        A decoded candidate whose design is invalid is recorded as an invalid decode;
+        those and the points of duplicates are appended to ``rejected``: treated as
+        pending, they steer the next round elsewhere. A point that decodes to a design
+        scored already is stored with its value when the GP learns decoded points. A
+        design made in design space that is invalid or known is passed over.
+        """
+        accepted: list[Proposal] = []
+        for candidate in candidates:
             if len(accepted) == n:
                 break
-            self.stats.n_decoded += 1
-            proposal = None
-            if self.is_new_and_valid(design, count=True):
-                proposal = self.propose(design, z, source, step)
-            elif self.learns_points and (key := self.latent.digest(design)) in self.values:
-                value = self.values[key]
-                record = self.run.add_duplicate(design, z, value, step.iteration, source)
-                self.observations.add_record(record)  # type: ignore[union-attr]
-            elif not self.is_valid(design):
-                self.invalid.append(self.run.add_invalid(design, z, step.iteration, source))
+            if not candidate.decoded or candidate.point is None:
+                if self.is_new_and_valid(candidate.design):
+                    proposal = self.propose(candidate.design, None, Source.MUTANT, step)
+                    accepted += [proposal] if proposal else []
+                continue
+            proposal = self._accept_decoded(candidate.design, candidate.point, source, step)
             if proposal is None:
-                rejected.append(z)
+                rejected.append(candidate.point)
             else:
                 accepted.append(proposal)
         return accepted
+
+    def _accept_decoded(
+        self, design: Any, z: Tensor, source: Source, step: Step
+    ) -> Proposal | None:
+        """The proposal of a new valid decode of ``z``; else records what it was."""
+        self.stats.n_decoded += 1
+        if self.is_new_and_valid(design, count=True):
+            return self.propose(design, z, source, step)
+        if self.learns_points and (key := self.latent.digest(design)) in self.values:
+            record = self.run.add_duplicate(design, z, self.values[key], step.iteration, source)
+            self.observations.add_record(record)  # type: ignore[union-attr]
+        elif not self.is_valid(design):
+            self.invalid.append(self.run.add_invalid(design, z, step.iteration, source))
+        return None
 
     @property
     def learns_points(self) -> bool:
@@ -247,15 +278,3 @@ class ProposalGate:
             if key not in usable and self.is_new_and_valid(design):
                 usable[key] = (point, design)
         return usable
-
-
-def distinct_points(points: Tensor, bounds: Tensor) -> Tensor:
-    """``points`` (``m x d``, best first) without those closer than
-    ``DISTINCT_TOLERANCE`` times the diagonal of ``bounds`` to an earlier one."""
-    if len(points) < 2:
-        return points
-    tolerance = DISTINCT_TOLERANCE * float((bounds[1] - bounds[0]).norm())
-    distances = torch.cdist(points.to(bounds), points.to(bounds))
-    close = (distances < tolerance).tril(diagonal=-1)  # to an earlier point
-    keep = ~close.any(dim=1)
-    return points[keep]

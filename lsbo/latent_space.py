@@ -35,6 +35,10 @@ def without_retraining_state(model: VAE) -> VAE:
     return model
 
 
+# candidates closer than this fraction of the box's diagonal count as one point
+DISTINCT_TOLERANCE = 1e-3
+
+
 class LatentSpace:
     """A VAE with the designs it was trained on and the box the search stays in.
 
@@ -184,3 +188,15 @@ class LatentSpace:
         its space."""
         self.model = model
         self.refresh(observations)
+
+
+def distinct_points(points: Tensor, bounds: Tensor) -> Tensor:
+    """``points`` (``m x d``, best first) without those closer than
+    ``DISTINCT_TOLERANCE`` times the diagonal of ``bounds`` to an earlier one."""
+    if len(points) < 2:
+        return points
+    tolerance = DISTINCT_TOLERANCE * float((bounds[1] - bounds[0]).norm())
+    distances = torch.cdist(points.to(bounds), points.to(bounds))
+    close = (distances < tolerance).tril(diagonal=-1)  # to an earlier point
+    keep = ~close.any(dim=1)
+    return points[keep]

@@ -258,6 +258,7 @@ class Optimizer:
             options=self.options, seed=step.seed, run_seed=self.seed,
             batch_size=self.options.batch_size, fit=self._fit_surrogate,
             pending=self.run_storage.pending_points, fit_validity=self._fit_validity,
+            usable=self.gate.is_new_and_valid,
         )  # fmt: skip
 
     def _fit_surrogate(self) -> Model:

@@ -46,6 +46,7 @@ class Source(enum.StrEnum):
     BO = "bo"  # the strategy's own search
     FALLBACK = "fallback"  # sampled near good points, ranked by the acquisition
     RANDOM = "random"  # a decoded prior sample of the random strategy
+    MUTANT = "mutant"  # made in design space by crossover and mutation of good designs
 
 
 class Phase(enum.StrEnum):

@@ -15,6 +15,11 @@ Built-in names (:data:`STRATEGIES`):
   2022): Thompson sampling in a box around the best point that grows and shrinks.
 - ``"trust-region+weighted-retraining"``: both at once.
 - ``"random"``: decoded samples from the VAE prior, the baseline every comparison needs.
+- ``"genetic"``: a genetic algorithm on the designs themselves (crossover and mutation
+  by the codec), the baseline a design-space search sets; no GP.
+
+``Plain(mutants=N)`` (and weighted retraining) also lets qLogEI rank ``N`` designs made
+by crossover and mutation of the best ones beside the decoded latent optima.
 
 Your own strategy is a subclass of :class:`Strategy` (see :mod:`lsbo.strategies.base`).
 """
@@ -25,7 +30,8 @@ import dataclasses
 from typing import Any
 
 from lsbo.exceptions import InvalidOptionError
-from lsbo.strategies.base import SearchContext, Strategy
+from lsbo.strategies.base import Candidate, SearchContext, Strategy
+from lsbo.strategies.genetic import Genetic
 from lsbo.strategies.plain import Plain
 from lsbo.strategies.random import RandomSearch
 from lsbo.strategies.retraining import WeightedRetraining, rank_weights
@@ -33,6 +39,8 @@ from lsbo.strategies.trust_region import TrustRegion, failure_tolerance
 
 __all__ = [
     "STRATEGIES",
+    "Candidate",
+    "Genetic",
     "Plain",
     "RandomSearch",
     "SearchContext",
@@ -51,6 +59,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "trust-region": TrustRegion,
     "trust-region+weighted-retraining": TrustRegion,
     "random": RandomSearch,
+    "genetic": Genetic,
 }
 
 

@@ -60,6 +60,8 @@ class SearchContext:
         notes: What a strategy wants to show about its step (e.g. a trust region's
             ``"region"``); the optimizer keeps the last step's notes.
         fit_validity: Fits the step's :meth:`validity` classifier (``None``: none).
+        usable: Whether a design is valid (codec and objective) and was never
+            proposed or scored in any process: a design the gate would accept.
     """
 
     latent: LatentSpace
@@ -75,6 +77,7 @@ class SearchContext:
     rejected: list[Tensor] = field(default_factory=list, repr=False)
     notes: dict[str, Any] = field(default_factory=dict)
     fit_validity: Callable[[], ValidityClassifier | None] = field(repr=False, default=lambda: None)
+    usable: Callable[[Any], bool] = field(repr=False, default=lambda design: True)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def surrogate(self) -> Model:
@@ -118,9 +121,33 @@ class SearchContext:
         points += [z.to("cpu", self.latent.dtype) for z in self.rejected]
         return torch.stack(points) if points else None
 
+    def best_designs(self, k: int) -> list[Any]:
+        """The ``k`` best designs with known values (given scores and the run's
+        evaluations), best first; ties keep the order they came in."""
+        order = self.observations.Y.argsort(descending=True, stable=True)[:k]
+        return [self.observations.designs[i] for i in order.tolist()]
+
     def next_round(self) -> SearchContext:
         """The context of the step's next round (same surrogate, notes and rejections)."""
         return dataclasses.replace(self, round=self.round + 1)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A design a strategy proposes, with where it comes from in latent space.
+
+    Attributes:
+        design: The design.
+        point: The latent point it was decoded from (``decoded``), or ``None`` for a
+            design made in design space (its encoding is what the GP learns).
+        decoded: Whether ``design`` is the decode of ``point``: then an invalid design
+            is recorded as an invalid decode and, in runs that learn decoded points, a
+            design scored already gives its value at ``point``.
+    """
+
+    design: Any
+    point: Tensor | None = None
+    decoded: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,6 +184,15 @@ class Strategy:
             An ``m x d`` tensor (``m >= 1``).
         """
         raise NotImplementedError(f"{type(self).__name__} must implement propose(context, n)")
+
+    def propose_designs(self, context: SearchContext, n: int) -> list[Candidate] | None:
+        """Designs for the next ``n`` proposals, best first, for a strategy that makes
+        designs itself (in design space, or by decoding and ranking its own points);
+        ``None`` (the default): the points of :meth:`propose` are decoded instead.
+
+        Return more than ``n`` where you can, as for :meth:`propose`.
+        """
+        return None
 
     def rounds(self, options: OptimizerOptions) -> int:
         """How many times :meth:`propose` is called in one step while its points

@@ -6,17 +6,46 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
+import torch
 from torch import Tensor
 
-from lsbo.acquisition import optimize_qlogei
-from lsbo.strategies.base import SearchContext, Strategy, qlogei_ranking
+from lsbo.acquisition import optimize_qlogei, qlogei_values
+from lsbo.exceptions import InvalidOptionError
+from lsbo.latent_space import distinct_points
+from lsbo.strategies.base import Candidate, SearchContext, Strategy, qlogei_ranking
+
+# how many of the best designs known are the parents of design-space candidates
+MUTANT_PARENTS = 10
 
 
 @dataclass(frozen=True)
 class Plain(Strategy):
-    """Train the VAE once, then GP + qLogEI over the latent box of the training data."""
+    """Train the VAE once, then GP + qLogEI over the latent box of the training data.
+
+    Attributes:
+        mutants: Designs made in design space each step (crossover and mutation of the
+            10 best designs known, :meth:`lsbo.representations.Codec.vary`) that
+            qLogEI ranks at their encodings beside the decoded latent optima; the batch
+            takes the best of both, greedily. Such a design is valid by construction
+            where the codec can make it so, and none of the budget goes to a point that
+            decodes to nothing new. 0: latent optima only.
+        latent_optima: Rank the decoded optima of qLogEI's restarts with the mutants
+            (``False``: the mutants alone, as PMO's GP-BO, whose acquisition a genetic
+            algorithm optimizes; needs ``mutants``).
+    """
 
     name: ClassVar[str] = "plain"
+    mutants: int = 0
+    latent_optima: bool = True
+
+    def __post_init__(self) -> None:
+        if self.mutants < 0:
+            raise InvalidOptionError(f"mutants must be >= 0, got {self.mutants}")
+        if not self.latent_optima and not self.mutants:
+            raise InvalidOptionError(
+                "latent_optima=False leaves no candidates: give mutants > 0 as well"
+            )
 
     def propose(self, context: SearchContext, n: int) -> Tensor:
         """The local optima of qLogEI's restarts, best batch first (``restarts * n x d``):
@@ -37,6 +66,72 @@ class Plain(Strategy):
         )
         return candidates.flatten(0, 1)
 
+    def propose_designs(self, context: SearchContext, n: int) -> list[Candidate] | None:
+        """With ``mutants``: the decoded latent optima and the design-space candidates
+        that are new and valid, ranked together by qLogEI (the batch chosen greedily,
+        each pick pending for the next), after the decodes that are unusable (so that
+        the run records them). Without: ``None`` (the optima are decoded as usual)."""
+        if not self.mutants:
+            return None
+        unusable: list[Candidate] = []
+        usable: list[Candidate] = []
+        keys: set[str] = set()
+        if self.latent_optima:
+            points = self.propose(context, n)
+            if context.observations.learn_points:
+                points = distinct_points(points, context.latent.bounds)
+            for z, design in zip(points, context.latent.decode(points), strict=True):
+                key = context.latent.digest(design)
+                fresh = key not in keys and context.usable(design)
+                (usable if fresh else unusable).append(Candidate(design, z, decoded=True))
+                keys.add(key)
+        made = _mutants(context, self.mutants, keys)
+        ranked = usable + made
+        if not ranked:
+            return unusable
+        # every design is ranked where the GP learns its value: at its encoding
+        at = context.latent.encode([c.design for c in ranked]).to(context.latent.dtype)
+        order = greedy_order(context, at, n)
+        return unusable + [ranked[i] for i in order]
+
     def ranking(self, context: SearchContext) -> Callable[[Tensor], Tensor]:
         """qLogEI of each point (times its probability of decoding validly)."""
         return qlogei_ranking(context)
+
+
+def _mutants(context: SearchContext, n: int, known: set[str]) -> list[Candidate]:
+    """Up to ``n`` new, valid designs made from the best designs known, one per design."""
+    seed = [context.seed, context.round]
+    codec = context.latent.model.codec
+    parents = context.best_designs(MUTANT_PARENTS)
+    made = []
+    for design in codec.vary(parents, n, np.random.default_rng(seed)):
+        key = context.latent.digest(design)
+        if key not in known and context.usable(design):
+            known.add(key)
+            made.append(Candidate(design))
+    return made
+
+
+def greedy_order(context: SearchContext, points: Tensor, n: int) -> list[int]:
+    """Indices of ``points`` (``m x d``) by qLogEI, the first ``n`` chosen greedily:
+    each pick is pending when the next is chosen (sequential greedy batch selection);
+    the rest follow by their value alone."""
+    validity = context.validity()
+    pending = context.pending_points()
+    chosen: list[int] = []
+    first: Tensor | None = None
+    for _ in range(min(n, len(points))):
+        picked = points[chosen]
+        X_pending = picked if pending is None else torch.cat([pending.to(points), picked])
+        values = qlogei_values(
+            context.surrogate(), points, best_f=context.best_f,
+            X_pending=X_pending if len(X_pending) else None,
+            mc_samples=context.options.mc_samples, seed=context.seed,
+            log_validity=None if validity is None else validity.log_prob,
+        )  # fmt: skip
+        first = values.clone() if first is None else first
+        values[chosen] = -torch.inf
+        chosen.append(int(values.argmax()))
+    rest = [] if first is None else first.argsort(descending=True).tolist()
+    return chosen + [i for i in rest if i not in set(chosen)]

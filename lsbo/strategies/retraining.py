@@ -61,6 +61,7 @@ class WeightedRetraining(Plain):
     batch_size: int = 32
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.learning_rate > 0 or self.batch_size < 1:
             raise InvalidOptionError("learning_rate must be > 0 and batch_size >= 1")
         if not self.k > 0:

@@ -95,3 +95,20 @@ def test_copies_of_a_candidate_count_as_one_point():
     points = torch.tensor(points, dtype=torch.float64)
     assert distinct_points(points, bounds).tolist() == [[1.0, 1.0], [5.0, 5.0], [1.0, 1.02]]
     assert distinct_points(points[:1], bounds).tolist() == [[1.0, 1.0]]
+
+
+def test_designs_made_in_design_space_are_proposed_as_mutants_and_never_recorded_invalid(
+    strings, string_vae
+):
+    from lsbo.strategies import Candidate
+
+    latent, _, _, gate = components(string_vae, strings, NoDoubleA())
+    gate.seen.add(latent.digest("bcd"))
+    made = [Candidate(d) for d in ("bcd", "aab", "dcbd", "dcbd", "cc")]
+    rejected: list[torch.Tensor] = []
+    accepted = gate.accept_candidates(made, Source.BO, 5, Step(1, 0), rejected)
+    # known, invalid and repeated designs are passed over: they were never decodes
+    assert [p.design for p in accepted] == ["dcbd", "cc"]
+    assert all(p.source == Source.MUTANT and p.acquisition_point is None for p in accepted)
+    assert not gate.invalid and not rejected and gate.stats.n_decoded == 0
+    assert torch.allclose(accepted[0].latent, latent.encode(["dcbd"])[0])

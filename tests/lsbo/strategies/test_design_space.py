@@ -1,0 +1,105 @@
+"""Strategies that make designs in design space: the genetic algorithm, and qLogEI
+ranking crossover and mutation children beside the decoded latent optima."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+import lsbo
+from lsbo.acquisition import qlogei_values
+from lsbo.exceptions import InvalidOptionError
+from lsbo.records import Source
+from lsbo.strategies import Genetic, Plain, get_strategy
+from lsbo.strategies.plain import greedy_order
+from tests.lsbo.components import FAST, components, context, count_a, observe
+
+
+def test_genetic_children_are_crossovers_of_the_best_designs(strings, string_vae):
+    latent, observations, run, gate = components(string_vae, strings)
+    observe(latent, observations, strings[::10])
+    ctx = dataclasses.replace(
+        context(latent, observations, run, seed=1), usable=gate.is_new_and_valid
+    )
+    survivors = ctx.best_designs(4)
+    assert [count_a(s) for s in survivors] == [2.0] * 4
+    children = [c.design for c in Genetic(survivors=4, rate=0.0).propose_designs(ctx, 20)]
+    assert len(set(children)) == 20 and "" not in children
+    longest = latent.model.codec.max_length
+    for child in children:  # a prefix of one, a suffix of another (cut at max_length)
+        assert any(
+            child[:i] == first[:i] and child[i:] in second
+            and (second.endswith(child[i:]) or len(child) == longest)
+            for first in survivors for second in survivors for i in range(len(child) + 1)
+        )  # fmt: skip
+
+
+def test_the_genetic_strategy_runs_without_a_gp_and_improves_on_the_data(strings, string_vae):
+    def run():
+        return lsbo.optimize(
+            count_a, strings, budget=30, scores=[count_a(s) for s in strings],
+            model=string_vae, options=FAST, seed=0, strategy="genetic",
+        )  # fmt: skip
+
+    result = run()
+    assert all(r.source == Source.MUTANT for r in result.history)
+    assert result.stats.surrogate_seconds == 0 and result.stats.n_decoded == 0
+    assert not set(strings) & {r.design for r in result.history}  # every child is new
+    assert result.best_value >= 3  # no training string has more than two a's
+    assert [r.design for r in run().history] == [r.design for r in result.history]
+
+
+def test_with_mutants_alone_the_batch_is_the_best_children_by_qlogei(strings, string_vae):
+    latent, observations, run, _ = components(string_vae, strings)
+    observe(latent, observations, strings[::50])
+    ctx = context(latent, observations, run, seed=3)
+    strategy = Plain(mutants=64, latent_optima=False)
+    candidates = strategy.propose_designs(ctx, 4)
+    assert candidates and all(c.point is None and not c.decoded for c in candidates)
+    assert len({c.design for c in candidates}) == len(candidates)
+    assert not {c.design for c in candidates} & set(strings[::50])
+    encoded = latent.encode([c.design for c in candidates])
+    values = qlogei_values(ctx.surrogate(), encoded, best_f=ctx.best_f, mc_samples=64, seed=3)
+    assert int(values.argmax()) == 0  # the first pick is the best single child
+
+
+def test_greedy_batches_take_the_best_point_then_complement_it(strings, string_vae):
+    latent, observations, run, _ = components(string_vae, strings)
+    observe(latent, observations, strings[::50])
+    ctx = context(latent, observations, run)
+    points = latent.encode(strings[1::37])
+    order = greedy_order(ctx, points, 3)
+    single = qlogei_values(ctx.surrogate(), points, best_f=ctx.best_f, mc_samples=64, seed=0)
+    assert order[0] == int(single.argmax())
+    assert sorted(order) == list(range(len(points)))
+    # the second pick maximizes qLogEI given the first as pending
+    given = qlogei_values(
+        ctx.surrogate(), points, best_f=ctx.best_f, X_pending=points[order[:1]], mc_samples=64
+    )
+    given[order[0]] = -torch.inf
+    assert order[1] == int(given.argmax())
+
+
+def test_mutants_are_ranked_beside_the_decoded_latent_optima(strings, string_vae):
+    options = dataclasses.replace(FAST, batch_size=4)
+    result = lsbo.optimize(
+        count_a, strings, budget=30, model=string_vae, options=options, seed=0,
+        strategy=Plain(mutants=128),
+    )  # fmt: skip
+    sources = {r.source for r in result.history}
+    assert Source.MUTANT in sources and result.stats.n_decoded > 0
+    assert len({r.design for r in result.history}) == 30
+
+
+def test_settings_of_design_space_strategies():
+    assert get_strategy("genetic") == Genetic()
+    assert get_strategy("plain", mutants=8).mutants == 8
+    assert get_strategy("weighted-retraining", mutants=8).settings()["mutants"] == 8
+    with pytest.raises(InvalidOptionError, match="give mutants > 0"):
+        Plain(latent_optima=False)
+    with pytest.raises(InvalidOptionError, match="mutants must be >= 0"):
+        Plain(mutants=-1)
+    with pytest.raises(InvalidOptionError, match="rate must be in"):
+        Genetic(rate=2.0)
