@@ -20,12 +20,13 @@ evaluations:
   keep their scores and cost nothing.
 
 All randomness comes from ``numpy.random.default_rng(seed)``. Writes the same run files
-as the harness (``harness/``), as strategy ``genetic``:
+as the harness (``harness/``), as strategy ``holo-genetic`` (lsbo's own ``genetic``
+strategy is its steady-state counterpart):
 
     python benchmarks/genetic.py [--task ehrlich] [--seeds 0-2] [--budget 500]
         [--population 50] [--survival 0.2] [--quick] [--no-report]
 
-The Ehrlich script (``ehrlich.py``) runs it too, with ``--strategies ...,genetic``.
+The Ehrlich script (``ehrlich.py``) runs it too, with ``--strategies ...,holo-genetic``.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def genetic_settings(spec: harness.RunSpec) -> dict[str, Any]:
     objective = objectives.load(spec.task).OBJECTIVE()
     _, length = _alphabet_and_length(objective, data.designs)
     options = GeneticOptions(**spec.strategy_params).resolved(length)
-    return {"strategy": {"name": "genetic", **asdict(options)}}
+    return {"strategy": {"name": "holo-genetic", **asdict(options)}}
 
 
 class _Search:
@@ -235,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     n = task.quick_designs if task and args.quick else None
     specs = [
         harness.RunSpec(
-            args.task, "genetic", seed, budget, runs_dir, strategy_params=params, n_designs=n
+            args.task, "holo-genetic", seed, budget, runs_dir, strategy_params=params, n_designs=n
         )
         for seed in seeds
     ]

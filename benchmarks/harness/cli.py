@@ -75,8 +75,7 @@ def parser(task: Task, description: str) -> argparse.ArgumentParser:
         default=None,
         metavar="Q",
         help="proposals per GP fit (OptimizerOptions.batch_size; trust regions draw them by "
-        "Thompson sampling, the others by sequential greedy qLogEI); runs are labelled "
-        "STRATEGY-qQ",
+        "Thompson sampling, the others by joint qLogEI); runs are labelled STRATEGY-qQ",
     )
     cli.add_argument("--write", action="store_true", help="write RESULTS.md even with --quick")
     cli.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
@@ -105,7 +104,9 @@ def run_label(strategy: str, args: argparse.Namespace) -> str | None:
     suffixes = []
     if args.no_reencode:
         suffixes.append("no-reencode")
-    if args.batch_size is not None and strategy != "genetic":
+    given = parse_params(args.param).get(strategy, {})
+    suffixes += [f"{key}{given[key]}" for key in sorted(given)]
+    if args.batch_size is not None and strategy != "holo-genetic":
         suffixes.append(f"q{args.batch_size}")
     return "-".join([strategy, *suffixes]) if suffixes else None
 

@@ -88,7 +88,7 @@ class RunSpec:
 
     def settings(self) -> dict[str, Any]:
         """The settings stored in the run file and compared before running again."""
-        if self.strategy == "genetic":
+        if self.strategy == "holo-genetic":
             from genetic import genetic_settings
 
             method = genetic_settings(self)
@@ -138,7 +138,7 @@ def run_one(
 
     Args:
         task: An objective name (``objectives.load``).
-        strategy: An lsbo strategy name, or ``"genetic"`` (``genetic.py``).
+        strategy: An lsbo strategy name, or ``"holo-genetic"`` (``genetic.py``).
         seed: Seed of the VAE and of the search.
         budget: Evaluations.
         runs_dir: Folder of the run files.
@@ -170,7 +170,7 @@ def run_spec(spec: RunSpec) -> dict[str, Any]:
     settings = spec.settings()
     if is_done(spec.path, settings):
         return read_run(spec.path) or {}
-    if spec.strategy == "genetic":
+    if spec.strategy == "holo-genetic":
         from genetic import run_genetic
 
         run = run_genetic(spec, settings)
@@ -260,7 +260,7 @@ def run_many(specs: Sequence[RunSpec], jobs: int = 1) -> None:
         for spec in todo:
             print(_describe(spec, run_spec(spec)), flush=True)
         return
-    seeds = {(s.task, s.seed, s.n_designs): s for s in todo if s.strategy != "genetic"}
+    seeds = {(s.task, s.seed, s.n_designs): s for s in todo if s.strategy != "holo-genetic"}
     context = multiprocessing.get_context("spawn")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with concurrent.futures.ProcessPoolExecutor(jobs, context, _one_thread) as pool:

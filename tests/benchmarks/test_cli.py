@@ -70,8 +70,8 @@ def test_specs_are_every_strategy_and_seed_at_the_budget():
 
 def test_default_strategies_come_from_the_task():
     assert {s.strategy for s in command("ehrlich")} == set(TASKS["ehrlich"].default_strategies)
-    assert "genetic" in TASKS["ehrlich"].default_strategies
-    assert "genetic" not in {s.strategy for s in command("expression")}
+    assert {"genetic", "holo-genetic"} <= set(TASKS["ehrlich"].default_strategies)
+    assert "holo-genetic" not in {s.strategy for s in command("expression")}
 
 
 def test_quick_runs_are_small_unless_flags_say_otherwise():
@@ -93,6 +93,7 @@ def test_param_flags_override_the_task_and_quick_settings():
     )
     (run,) = specs(task, args, ROOT / "runs")
     assert run.strategy_params == {"a": 1, "b": 3, "c": "x"}
+    assert run.name == "plain-b3-cx"  # settings given here name the run file
     argv = ["--quick", "--strategies", "weighted-retraining", "--seeds", "0"]
     (quick,) = specs(task, parser(task, "test").parse_args(argv), ROOT / "runs")
     assert quick.strategy_params == {"period": 10, "k": 0.1}  # --quick retrains less often
@@ -100,9 +101,10 @@ def test_param_flags_override_the_task_and_quick_settings():
 
 def test_batch_size_and_no_reencode_label_the_runs():
     runs = command(
-        "ehrlich", "--strategies", "trust-region,genetic", "--seeds", "0", "--batch-size", "10"
-    )
-    assert [s.name for s in runs] == ["trust-region-q10", "genetic"]
+        "ehrlich", "--strategies", "trust-region,genetic,holo-genetic", "--seeds", "0",
+        "--batch-size", "10",
+    )  # fmt: skip
+    assert [s.name for s in runs] == ["trust-region-q10", "genetic-q10", "holo-genetic"]
     assert runs[0].options_override == {"batch_size": 10}
     assert runs[0].path.name == "trust-region-q10-seed0.json"
     (plain,) = command("shapes", "--strategies", "plain", "--seeds", "1", "--no-reencode")
