@@ -51,6 +51,9 @@ class ProposalGate:
         observations: Where a point that decodes to a design scored already is
             learned with that design's value, when they ``learn_points`` (it is also
             stored, as a duplicate record).
+        inversion_steps: With ``reencode``, move each proposal's encoding by up to this
+            many gradient steps until it decodes to the design (InvBO's inversion,
+            :func:`lsbo.models.inversion.invert`); 0: the encoder's mean.
     """
 
     def __init__(
@@ -61,6 +64,7 @@ class ProposalGate:
         stats: RunStats,
         reencode: bool = True,
         observations: Observations | None = None,
+        inversion_steps: int = 0,
     ) -> None:
         self.latent = latent
         self.objective = objective
@@ -68,6 +72,7 @@ class ProposalGate:
         self.stats = stats
         self.reencode = reencode
         self.observations = observations
+        self.inversion_steps = inversion_steps
         self.seen: set[str] = set()  # keys of designs proposed or scored, in any process
         self.values: dict[str, float] = {}  # key -> value of each design scored, if known
         self.invalid: list[Record] = []
@@ -94,7 +99,7 @@ class ProposalGate:
         self.seen.add(digest)
         point = None if point is None else point.detach().to("cpu")
         if self.reencode or point is None:
-            latent = self.latent.encode([design])[0]
+            latent = self.latent.locate([design], self.inversion_steps)[0]
         else:
             latent = point.to(self.latent.dtype)
         proposal = self.run.add_pending(

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from lsbo.acquisition import latent_bounds
-from lsbo.models import VAE, TrainingOptions, fit_new_vae
+from lsbo.models import VAE, TrainingOptions, fit_new_vae, invert
 from lsbo.observations import Observations
 from lsbo.storage.serialize import key_digest
 
@@ -122,6 +122,16 @@ class LatentSpace:
         """``n x d`` posterior means of ``designs``, on the CPU in the GP's dtype."""
         mean, _ = self.model.encode(designs)
         return mean.to("cpu", self.dtype)
+
+    def locate(self, designs: Sequence[Any], inversion_steps: int = 0) -> Tensor:
+        """``n x d`` points for the GP to learn the designs' values at: the encoder's
+        means, or, with ``inversion_steps``, points moved by up to that many gradient
+        steps until they decode to their designs (:func:`lsbo.models.inversion.invert`;
+        a design never reached keeps its last point)."""
+        if inversion_steps <= 0:
+            return self.encode(designs)
+        points, _ = invert(self.model, designs, steps=inversion_steps)
+        return points.to("cpu", self.dtype)
 
     def decode(self, points: Tensor) -> list[Any]:
         """The designs that ``n x d`` points decode to (some may be invalid)."""

@@ -136,7 +136,7 @@ class Optimizer:
         )
         self.gate = ProposalGate(
             self.latent, self.objective, self.run_storage, self.stats, self.options.reencode,
-            self.observations,
+            self.observations, self.options.inversion_steps,
         )  # fmt: skip
 
     @property

@@ -77,6 +77,11 @@ class OptimizerOptions:
             chose. The two differ whenever decoding is lossy; pairing a score with the
             point the design really sits at is the "inversion" of InvBO (Chu et al.,
             NeurIPS 2024). ``benchmarks/RESULTS.md`` measures both.
+        inversion_steps: With ``reencode``, each proposal's encoding is moved by up
+            to this many Adam steps on ``-log p(design | z)`` until it decodes to the
+            design (InvBO's inversion proper, :func:`lsbo.models.inversion.invert`);
+            0 (the default): the encoder's mean, which decodes back to the design for
+            a VAE that reconstructs well.
         validity_constraint: Keep the search where latent points are likely to decode
             to valid designs, with ``P(valid | z)`` learned from the run's own valid
             and invalid decodes (Griffiths and Hernandez-Lobato, Chemical Science
@@ -113,6 +118,7 @@ class OptimizerOptions:
     evaluation_timeout: float | None = None
     stale_after: float = 300.0
     reencode: bool = True
+    inversion_steps: int = 0
     validity_constraint: bool | Literal["auto"] = "auto"
     learn_decoded_points: bool | Literal["auto"] = "auto"
 
@@ -135,8 +141,10 @@ class OptimizerOptions:
             raise InvalidOptionError("max_gp_points must be >= 4")
         if self.num_inducing < 1 or (self.variational_above or 0) < 0:
             raise InvalidOptionError("num_inducing must be >= 1 and variational_above >= 0")
-        if self.max_reproposals < 0 or self.bounds_margin < 0:
-            raise InvalidOptionError("max_reproposals and bounds_margin must be >= 0")
+        if self.max_reproposals < 0 or self.bounds_margin < 0 or self.inversion_steps < 0:
+            raise InvalidOptionError(
+                "max_reproposals, bounds_margin and inversion_steps must be >= 0"
+            )
         for name in ("validity_constraint", "learn_decoded_points"):
             if getattr(self, name) not in (True, False, "auto"):
                 raise InvalidOptionError(

@@ -1,6 +1,7 @@
 """VAEs over designs and the one loop that trains them."""
 
 from lsbo.models.cache import cached_vae, default_cache_dir, fingerprint
+from lsbo.models.inversion import invert
 from lsbo.models.quality import VAEQuality, assess_vae, held_out_designs, warn_if_poor
 from lsbo.models.training import (
     TrainingOptions,
@@ -37,6 +38,7 @@ __all__ = [
     "fingerprint",
     "fit_new_vae",
     "held_out_designs",
+    "invert",
     "load_model",
     "reconstruction_accuracy",
     "train_vae",
