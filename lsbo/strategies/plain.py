@@ -82,9 +82,13 @@ class Plain(Strategy):
                 points = distinct_points(points, context.latent.bounds)
             for z, design in zip(points, context.latent.decode(points), strict=True):
                 key = context.latent.digest(design)
-                fresh = key not in keys and context.usable(design)
-                (usable if fresh else unusable).append(Candidate(design, z, decoded=True))
-                keys.add(key)
+                if key in keys:  # another point of a design already ranked: one suffices
+                    continue
+                if context.usable(design):
+                    usable.append(Candidate(design, z, decoded=True))
+                    keys.add(key)
+                else:  # recorded by the gate (invalid, or a duplicate it learns)
+                    unusable.append(Candidate(design, z, decoded=True))
         made = _mutants(context, self.mutants, keys)
         ranked = usable + made
         if not ranked:

@@ -65,6 +65,20 @@ def test_with_mutants_alone_the_batch_is_the_best_children_by_qlogei(strings, st
     assert int(values.argmax()) == 0  # the first pick is the best single child
 
 
+def test_each_new_design_is_ranked_once_after_the_unusable_decodes(strings, string_vae):
+    latent, observations, run, gate = components(string_vae, strings)
+    observe(latent, observations, strings[::50])
+    gate.seen.update(latent.digest(d) for d in strings[::50])
+    ctx = dataclasses.replace(context(latent, observations, run), usable=gate.is_new_and_valid)
+    candidates = Plain(mutants=32).propose_designs(ctx, 4)
+    usable = [gate.is_new_and_valid(c.design) for c in candidates]
+    first = usable.index(True)
+    assert not any(usable[:first]) and all(usable[first:])  # the unusable come first
+    ranked = [c.design for c in candidates[first:]]
+    assert len(set(ranked)) == len(ranked)
+    assert any(c.decoded for c in candidates[first:]) and any(not c.decoded for c in candidates)
+
+
 def test_greedy_batches_take_the_best_point_then_complement_it(strings, string_vae):
     latent, observations, run, _ = components(string_vae, strings)
     observe(latent, observations, strings[::50])
