@@ -24,6 +24,9 @@ from lsbo.representations.registry import codec_kind, register_codec, setting
 from lsbo.representations.tokens import TokenCodec
 from lsbo.representations.variation import pick_parents, vary_derivation
 
+# the most rules of a random subtree that a child's subtree mutation grows
+GROW_RULES = 12
+
 
 class Unfinished(str):
     """A decode whose steps ran out before its derivation finished (never valid)."""
@@ -225,11 +228,30 @@ class GrammarCodec(TokenCodec):
             rules = vary_derivation(
                 derivations[first], derivations[second],
                 lhs=lambda i: self._rules[i - 1].lhs(), arity=self._arity.__getitem__,
-                swaps=self._swaps.__getitem__, rng=rng, rate=rate,
+                swaps=self._swaps.__getitem__, rng=rng, rate=rate, grow=self._grow,
             )  # fmt: skip
             if len(rules) <= self.max_length:
                 children.append(self._write_out(rules))
         return children
+
+    def _grow(self, symbol: Any, rng: np.random.Generator) -> list[int]:
+        """A random leftmost derivation of ``symbol`` of at most a random 1 to
+        ``GROW_RULES`` rules: each step a rule of the non-terminal on top, uniformly
+        among those that leave enough rules to finish."""
+        budget = max(int(rng.integers(1, GROW_RULES + 1)), int(self._min_steps[symbol]))
+        rules: list[int] = []
+        stack = [symbol]
+        while stack:
+            top = stack.pop()
+            if isinstance(top, str):
+                continue
+            rest = sum(self._min_steps[s] for s in stack if not isinstance(s, str))
+            room = budget - len(rules) - rest
+            allowed = [i for i in self._allowed[top].tolist() if self._rule_steps[i] <= room]
+            index = allowed[int(rng.integers(len(allowed)))]
+            rules.append(index)
+            stack.extend(reversed(self._rules[index - 1].rhs()))
+        return rules
 
     def step_mask(self, n: int) -> StackMask:
         """What an autoregressive decoder may choose at each step of ``n`` derivations

@@ -12,7 +12,8 @@ the operators the built-in codecs use:
   with probability ``rate`` and, where lengths vary, a token is inserted or deleted
   with probability ``rate`` each;
 - derivations of a grammar: a subtree of the first parent is replaced by a subtree of
-  the second that derives the same non-terminal, then each rule is swapped with
+  the second that derives the same non-terminal; half the children then have one
+  subtree replaced by a random new one (of at most 12 rules); then each rule is swapped with
   probability ``rate`` for another of the same left side and the same non-terminals on
   its right (``S -> S '+' T`` for ``S -> S '*' T``): every child is a sentence;
 - images: a random rectangle of the second parent is pasted into the first, then each
@@ -104,6 +105,7 @@ def vary_derivation(
     swaps: Callable[[int], Sequence[int]],
     rng: np.random.Generator,
     rate: float | None = None,
+    grow: Callable[[Any, np.random.Generator], list[int]] | None = None,
 ) -> list[int]:
     """A child of two leftmost derivations (rule indices): subtree crossover, then
     rule swaps (see the module docstring). The child derives a sentence whenever both
@@ -116,6 +118,9 @@ def vary_derivation(
         swaps: The rules a rule may be swapped for (same left side and non-terminals).
         rng: Source of randomness.
         rate: Probability of a swap per rule (``None``: ``1.1 / length``).
+        grow: A random derivation of a non-terminal; given, half the children have
+            one subtree replaced by a new one (subtree mutation, as in genetic
+            programming), which brings in structure no parent has.
     """
     child = list(first)
     ends_first, ends_second = subtree_spans(first, arity), subtree_spans(second, arity)
@@ -125,6 +130,9 @@ def vary_derivation(
         if matches:
             j = matches[int(rng.integers(len(matches)))]
             child = [*child[:i], *second[j : ends_second[j]], *child[ends_first[i] :]]
+    if grow is not None and child and rng.random() < 0.5:
+        ends, i = subtree_spans(child, arity), int(rng.integers(len(child)))
+        child = [*child[:i], *grow(lhs(child[i]), rng), *child[ends[i] :]]
     rate = 1.1 / max(1, len(child)) if rate is None else rate
     for k, rule in enumerate(child):
         options = swaps(rule)

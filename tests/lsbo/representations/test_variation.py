@@ -8,7 +8,7 @@ import pytest
 from lsbo.exceptions import InvalidOptionError
 from lsbo.representations import Codec, GrammarCodec, ImageCodec, TokenCodec
 from lsbo.representations.grammar import EXPRESSION_GRAMMAR
-from lsbo.representations.variation import subtree_spans, vary_sequence
+from lsbo.representations.variation import subtree_spans, vary_derivation, vary_sequence
 from objectives.expression import generate_expressions
 from tests.lsbo.representations.test_grammar import LISTS
 
@@ -58,13 +58,28 @@ def test_every_child_of_a_grammar_is_a_sentence_of_it(grammar):
 
 def test_rule_swaps_keep_the_shape_of_a_derivation():
     codec = GrammarCodec.from_designs(["x+1"], grammar=EXPRESSION_GRAMMAR)
-    children = codec.vary(["x+1"], 300, np.random.default_rng(0), rate=1.0)
+    rules, rng = codec._rule_indices("x+1"), np.random.default_rng(0)
+    children = set()
+    for _ in range(200):  # crossover of a parent with itself, swaps only (no growth)
+        child = vary_derivation(
+            rules, rules, lhs=lambda i: codec._rules[i - 1].lhs(),
+            arity=codec._arity.__getitem__, swaps=codec._swaps.__getitem__, rng=rng, rate=1.0,
+        )  # fmt: skip
+        children.add(codec._write_out(child))
     # every rule is swapped for one of the same shape: an operator stays an operator
-    # and a leaf a leaf (the crossover of a parent with itself may move a subtree)
+    # and a leaf a leaf
     three = [c for c in children if len(codec.tokenize(c)) == 3]
-    assert len(set(three)) > 10
+    assert len(three) > 10
     for child in three:
         assert child[0] in "x123" and child[1] in "+*/" and child[2] in "x123"
+
+
+def test_subtree_mutation_brings_in_structure_no_parent_has():
+    codec = GrammarCodec.from_designs(["x+1", "2*x"], grammar=EXPRESSION_GRAMMAR, max_length=30)
+    children = codec.vary(["x+1", "2*x"], 200, np.random.default_rng(0))
+    assert all(codec.is_valid(c) for c in children)
+    assert any("sin(" in c or "exp(" in c for c in children)
+    assert max(len(codec.derivation(c)) for c in children) <= codec.max_length
 
 
 def test_subtree_spans_of_a_derivation():
