@@ -22,7 +22,7 @@ import torch
 from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, MissingDependencyError
 from lsbo.representations.registry import codec_kind, register_codec, setting
 from lsbo.representations.tokens import TokenCodec
-from lsbo.representations.variation import pick_parents, vary_derivation
+from lsbo.representations.variation import breed, vary_derivation
 
 # the most rules of a random subtree that a child's subtree mutation grows
 GROW_RULES = 12
@@ -219,20 +219,20 @@ class GrammarCodec(TokenCodec):
     ) -> list[str]:
         """Children made on derivations (see :meth:`Codec.vary`): a subtree of one
         parent replaced by a subtree of the other that derives the same non-terminal,
-        then rules swapped for others of the same shape. Every child is a sentence of
-        the grammar; one whose derivation is longer than ``max_length`` is left out."""
+        in half the children one subtree replaced by a random new one, then rules
+        swapped for others of the same shape. Every child is a sentence of the
+        grammar; one whose derivation is longer than ``max_length`` is left out."""
         derivations = [self._rule_indices(parent) for parent in parents]
-        children = []
-        for _ in range(n):
-            first, second = pick_parents(len(derivations), rng)
+
+        def cross(first: tuple[int, ...], second: tuple[int, ...]) -> str | None:
             rules = vary_derivation(
-                derivations[first], derivations[second],
+                first, second,
                 lhs=lambda i: self._rules[i - 1].lhs(), arity=self._arity.__getitem__,
                 swaps=self._swaps.__getitem__, rng=rng, rate=rate, grow=self._grow,
             )  # fmt: skip
-            if len(rules) <= self.max_length:
-                children.append(self._write_out(rules))
-        return children
+            return self._write_out(rules) if len(rules) <= self.max_length else None
+
+        return breed(derivations, n, rng, cross)
 
     def _grow(self, symbol: Any, rng: np.random.Generator) -> list[int]:
         """A random leftmost derivation of ``symbol`` of at most a random 1 to

@@ -11,7 +11,7 @@ import torch
 from lsbo.exceptions import InvalidDesignsError, ModelFileError
 from lsbo.representations.base import Codec
 from lsbo.representations.registry import codec_kind, register_codec, setting
-from lsbo.representations.variation import pick_parents, vary_image
+from lsbo.representations.variation import breed, vary_image
 
 
 @register_codec
@@ -108,11 +108,7 @@ class ImageCodec(Codec):
         """Children of images (see :meth:`Codec.vary`): a rectangle of one parent in
         the other, then pixels flipped (binary) or moved by noise (grayscale)."""
         arrays = [_as_array(parent, row) for row, parent in enumerate(parents)]
-        children = []
-        for _ in range(n):
-            first, second = pick_parents(len(arrays), rng)
-            children.append(vary_image(arrays[first], arrays[second], self.binary, rng, rate))
-        return children
+        return breed(arrays, n, rng, lambda a, b: vary_image(a, b, self.binary, rng, rate))
 
     def __repr__(self) -> str:
         return f"ImageCodec(shape={self.shape}, binary={self.binary})"

@@ -19,7 +19,7 @@ from lsbo.representations.registry import (
     register_codec,
     setting,
 )
-from lsbo.representations.variation import pick_parents, vary_sequence
+from lsbo.representations.variation import breed, vary_sequence
 
 PAD = "<pad>"
 
@@ -169,14 +169,12 @@ class TokenCodec(Codec):
         when all parents have one length, and a child is cut at ``max_length``."""
         tokens = [self.tokenize(parent) for parent in parents]
         fixed = len({len(t) for t in tokens}) == 1
-        children = []
-        for _ in range(n):
-            first, second = pick_parents(len(tokens), rng)
-            child = vary_sequence(
-                tokens[first], tokens[second], self.tokens[1:], rng, rate, fixed_length=fixed
-            )
-            children.append("".join(child[: self.max_length]))
-        return children
+
+        def cross(first: list[str], second: list[str]) -> str:
+            child = vary_sequence(first, second, self.tokens[1:], rng, rate, fixed_length=fixed)
+            return "".join(child[: self.max_length])
+
+        return breed(tokens, n, rng, cross)
 
     def to_config(self) -> dict[str, Any]:
         """Vocabulary, ``max_length``, the tokenizer's pattern (or function reference)

@@ -25,9 +25,11 @@ the operators the built-in codecs use:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 
 def pick_parents(n_parents: int, rng: np.random.Generator) -> tuple[int, int]:
@@ -36,6 +38,20 @@ def pick_parents(n_parents: int, rng: np.random.Generator) -> tuple[int, int]:
         return 0, 0
     first, second = rng.choice(n_parents, size=2, replace=False)
     return int(first), int(second)
+
+
+def breed(
+    parents: Sequence[T], n: int, rng: np.random.Generator, cross: Callable[[T, T], Any]
+) -> list[Any]:
+    """``n`` draws of ``cross(first, second)`` on two parents picked by
+    :func:`pick_parents`; a draw that gives ``None`` is left out."""
+    children = []
+    for _ in range(n):
+        first, second = pick_parents(len(parents), rng)
+        child = cross(parents[first], parents[second])
+        if child is not None:
+            children.append(child)
+    return children
 
 
 def vary_sequence(

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import torch
 from botorch.models.model import Model
 from torch import Tensor
@@ -217,6 +218,31 @@ class Strategy:
     def retraining(self) -> WeightedRetraining | None:
         """The retraining schedule this strategy follows, if any."""
         return None
+
+
+def new_children(
+    context: SearchContext,
+    draws: int,
+    rng: np.random.Generator,
+    parents: int,
+    rate: float | None = None,
+    known: set[str] | None = None,
+    limit: int | None = None,
+) -> list[Candidate]:
+    """Children of the ``parents`` best designs (``draws`` of them made by the codec's
+    :meth:`~lsbo.representations.Codec.vary`) that are usable, one per design, at most
+    ``limit``; ``known`` keys are skipped and the kept ones are added to it."""
+    known = set() if known is None else known
+    children: list[Candidate] = []
+    codec = context.latent.model.codec
+    for child in codec.vary(context.best_designs(parents), draws, rng, rate):
+        key = context.latent.digest(child)
+        if key not in known and context.usable(child):
+            known.add(key)
+            children.append(Candidate(child))
+            if len(children) == limit:
+                break
+    return children
 
 
 def qlogei_ranking(context: SearchContext) -> Callable[[Tensor], Tensor]:

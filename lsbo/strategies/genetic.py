@@ -10,7 +10,7 @@ from torch import Tensor
 
 from lsbo.exceptions import InvalidOptionError
 from lsbo.records import Source
-from lsbo.strategies.base import Candidate, SearchContext, Strategy
+from lsbo.strategies.base import Candidate, SearchContext, Strategy, new_children
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,4 @@ class Genetic(Strategy):
     def propose_designs(self, context: SearchContext, n: int) -> list[Candidate]:
         """New valid children of the best designs, up to ``draws * n`` drawn."""
         rng = np.random.default_rng([context.seed, context.round])
-        parents = context.best_designs(self.survivors)
-        children: list[Candidate] = []
-        keys: set[str] = set()
-        for child in context.latent.model.codec.vary(parents, self.draws * n, rng, self.rate):
-            key = context.latent.digest(child)
-            if key not in keys and context.usable(child):
-                keys.add(key)
-                children.append(Candidate(child))
-                if len(children) == n:
-                    break
-        return children
+        return new_children(context, self.draws * n, rng, self.survivors, self.rate, limit=n)

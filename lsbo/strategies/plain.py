@@ -13,7 +13,13 @@ from torch import Tensor
 from lsbo.acquisition import optimize_qlogei, qlogei_values
 from lsbo.exceptions import InvalidOptionError
 from lsbo.latent_space import distinct_points
-from lsbo.strategies.base import Candidate, SearchContext, Strategy, qlogei_ranking
+from lsbo.strategies.base import (
+    Candidate,
+    SearchContext,
+    Strategy,
+    new_children,
+    qlogei_ranking,
+)
 
 # how many of the best designs known are the parents of design-space candidates
 MUTANT_PARENTS = 10
@@ -89,7 +95,8 @@ class Plain(Strategy):
                     keys.add(key)
                 else:  # recorded by the gate (invalid, or a duplicate it learns)
                     unusable.append(Candidate(design, z, decoded=True))
-        made = _mutants(context, self.mutants, keys)
+        rng = np.random.default_rng([context.seed, context.round])
+        made = new_children(context, self.mutants, rng, MUTANT_PARENTS, known=keys)
         ranked = usable + made
         if not ranked:
             return unusable
@@ -101,20 +108,6 @@ class Plain(Strategy):
     def ranking(self, context: SearchContext) -> Callable[[Tensor], Tensor]:
         """qLogEI of each point (times its probability of decoding validly)."""
         return qlogei_ranking(context)
-
-
-def _mutants(context: SearchContext, n: int, known: set[str]) -> list[Candidate]:
-    """Up to ``n`` new, valid designs made from the best designs known, one per design."""
-    seed = [context.seed, context.round]
-    codec = context.latent.model.codec
-    parents = context.best_designs(MUTANT_PARENTS)
-    made = []
-    for design in codec.vary(parents, n, np.random.default_rng(seed)):
-        key = context.latent.digest(design)
-        if key not in known and context.usable(design):
-            known.add(key)
-            made.append(Candidate(design))
-    return made
 
 
 def greedy_order(context: SearchContext, points: Tensor, n: int) -> list[int]:
