@@ -110,6 +110,7 @@ class Optimizer:
         self._open(given, metadata or {}, _accepts(accept_changes, resume), model, codec)
         self.phase = Phase.IDLE  # what the optimizer is doing now, for progress displays
         self.notes: dict[str, Any] = {}  # what the strategy showed of its last step
+        self.strategy_state: dict[str, Any] = {}  # what it carries between steps
         self._observe(given)
         self.stats.vae_quality = self.run_storage.load_quality()
         if not self.stats.vae_quality:  # new, or stored before lsbo assessed its VAEs
@@ -258,7 +259,7 @@ class Optimizer:
             options=self.options, seed=step.seed, run_seed=self.seed,
             batch_size=self.options.batch_size, fit=self._fit_surrogate,
             pending=self.run_storage.pending_points, fit_validity=self._fit_validity,
-            usable=self.gate.is_new_and_valid,
+            usable=self.gate.is_new_and_valid, state=self.strategy_state,
         )  # fmt: skip
 
     def _fit_surrogate(self) -> Model:
@@ -323,11 +324,14 @@ class Optimizer:
         """Retrain the VAE when the schedule says so (or ``force``) in the ``ask`` of
         ``iteration``; the GP's warm start belongs to the old latent space and goes."""
         schedule, done = self.strategy.retraining, self.latent.retrainings
-        if schedule is None or (due := schedule.due(self.n_evaluated, done, force)) <= done:
+        if schedule is None:
+            return
+        due = schedule.due(self.n_evaluated, done, force, observations=self.observations)
+        if due <= done:
             return
         start, self.phase = time.perf_counter(), Phase.RETRAINING
         args = (self.latent, self.observations, self.run_storage, due, self.seed, self.options)
-        fine_tuned = schedule.apply(*args, iteration=iteration)
+        fine_tuned = schedule.apply(*args, iteration=iteration, state=self.strategy_state)
         self.stats.n_retrainings += fine_tuned
         self._warm_start = None
         self.stats.vae_seconds += time.perf_counter() - start

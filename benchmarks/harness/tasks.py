@@ -17,7 +17,7 @@ from lsbo import Dataset
 from lsbo.records import Direction, data_fingerprint
 
 # "genetic" is lsbo's strategy; "holo-genetic" the reference of benchmarks/genetic.py
-STRATEGIES = ("plain", "weighted-retraining", "trust-region", "random", "genetic")
+STRATEGIES = ("plain", "weighted-retraining", "trust-region", "lol-bo", "random", "genetic")
 ORDER = (*STRATEGIES, "trust-region+weighted-retraining", "holo-genetic")
 
 QUICK_BUDGET = 30

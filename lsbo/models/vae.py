@@ -73,13 +73,21 @@ class VAE(nn.Module):
 
         The latent sample uses the reparametrization trick, ``z = mean + std * eps``.
         """
+        nll, kl, _ = self.elbo_terms(x, generator)
+        return nll, kl
+
+    def elbo_terms(
+        self, x: Tensor, generator: torch.Generator | None = None
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """:meth:`loss_terms` and the latent sample ``z`` (``n x d``) they used, so that a
+        loss on ``z`` (e.g. a surrogate's) trains the encoder too."""
         mean, log_var = self.encode_tensor(x)
         # drawn on the CPU generator, then moved: the same noise on any device
         eps = torch.randn(mean.shape, generator=generator, dtype=mean.dtype).to(mean.device)
         z = mean + torch.exp(0.5 * log_var) * eps
         nll = self.negative_log_likelihood(self.reconstruction_logits(z, x), x)
         kl = 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var).sum(-1)
-        return nll, kl
+        return nll, kl, z
 
     def reconstruction_logits(self, z: Tensor, x: Tensor) -> Tensor:
         """Logits of p(x|z) for the training loss; a decoder that reads its own earlier

@@ -15,6 +15,9 @@ Built-in names (:data:`STRATEGIES`):
   2022): Thompson sampling in a box around the best point that grows and shrinks.
 - ``"trust-region+weighted-retraining"``: both at once.
 - ``"random"``: decoded samples from the VAE prior, the baseline every comparison needs.
+- ``"lol-bo"``: LOL-BO (Maus et al. 2022): a deep-kernel variational GP updated after
+  each batch, Thompson sampling in a trust region, and the VAE and GP trained together
+  after batches without progress.
 - ``"genetic"``: a genetic algorithm on the designs themselves (crossover and mutation
   by the codec), the baseline a design-space search sets; no GP.
 
@@ -32,6 +35,7 @@ from typing import Any
 from lsbo.exceptions import InvalidOptionError
 from lsbo.strategies.base import Candidate, SearchContext, Strategy
 from lsbo.strategies.genetic import Genetic
+from lsbo.strategies.joint import JointTraining
 from lsbo.strategies.plain import Plain
 from lsbo.strategies.random import RandomSearch
 from lsbo.strategies.retraining import WeightedRetraining, rank_weights
@@ -41,6 +45,7 @@ __all__ = [
     "STRATEGIES",
     "Candidate",
     "Genetic",
+    "JointTraining",
     "Plain",
     "RandomSearch",
     "SearchContext",
@@ -60,6 +65,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "trust-region+weighted-retraining": TrustRegion,
     "random": RandomSearch,
     "genetic": Genetic,
+    "lol-bo": JointTraining,
 }
 
 

@@ -63,6 +63,10 @@ class SearchContext:
         fit_validity: Fits the step's :meth:`validity` classifier (``None``: none).
         usable: Whether a design is valid (codec and objective) and was never
             proposed or scored in any process: a design the gate would accept.
+        state: What the strategy carries from one step to the next in this process
+            (e.g. a surrogate it updates instead of fitting anew); the only part of
+            the context a strategy may change. Not stored: a resumed run, or another
+            process sharing it, starts with an empty one.
     """
 
     latent: LatentSpace
@@ -79,6 +83,7 @@ class SearchContext:
     notes: dict[str, Any] = field(default_factory=dict)
     fit_validity: Callable[[], ValidityClassifier | None] = field(repr=False, default=lambda: None)
     usable: Callable[[Any], bool] = field(repr=False, default=lambda design: True)
+    state: dict[str, Any] = field(default_factory=dict, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def surrogate(self) -> Model:
@@ -86,6 +91,11 @@ class SearchContext:
         if "surrogate" not in self._cache:
             self._cache["surrogate"] = self.fit()
         return self._cache["surrogate"]
+
+    def use_surrogate(self, model: Model) -> None:
+        """Make a strategy's own model the step's :meth:`surrogate` (what the fallback's
+        ranking and the run's statistics then use) instead of the optimizer's GP."""
+        self._cache["surrogate"] = model
 
     def validity(self) -> ValidityClassifier | None:
         """``P(valid | z)`` learned from the run's valid and invalid decodes, fitted once

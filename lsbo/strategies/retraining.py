@@ -80,9 +80,16 @@ class WeightedRetraining(Plain):
         """This strategy is its own retraining schedule."""
         return self
 
-    def due(self, n_evaluated: int, done: int, force: bool = False) -> int:
+    def due(
+        self,
+        n_evaluated: int,
+        done: int,
+        force: bool = False,
+        observations: Observations | None = None,
+    ) -> int:
         """How many retrainings the run should have had after ``n_evaluated``
-        evaluations (with ``force``, at least one more than the ``done`` ones)."""
+        evaluations (with ``force``, at least one more than the ``done`` ones); a
+        schedule that counts something else reads the ``observations``."""
         due = n_evaluated // self.period
         return max(due, done + 1) if force else due
 
@@ -95,12 +102,14 @@ class WeightedRetraining(Plain):
         seed: int,
         options: OptimizerOptions,
         iteration: int = 0,
+        state: dict[str, Any] | None = None,
     ) -> bool:
         """Bring the run to retraining ``due``: take the VAE another process sharing the
         run retrained already, else fine-tune it here (:meth:`LatentSpace.retrain`) and
         store it; either way everything moves into the new latent space. The VAE keeps
         the ``iteration`` (the ``ask``) it was retrained in as ``"retrained_at"``: points
-        decoded before it belong to another latent space.
+        decoded before it belong to another latent space. ``state`` is the strategy's
+        :attr:`~lsbo.strategies.SearchContext.state` (unused here).
 
         Returns:
             Whether the VAE was fine-tuned here.

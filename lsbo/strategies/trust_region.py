@@ -108,25 +108,30 @@ class TrustRegion(Strategy):
         return trust_region_bounds(context.surrogate(), center, state.length, context.latent.bounds)
 
     def state(self, context: SearchContext) -> TrustRegionState:
-        """The region's state now, rebuilt from the history.
-
-        Known scores and the initial designs set the best value, then each later batch
-        (the proposals of one ``ask``) grows or shrinks the region.
-        """
-        state = TrustRegionState(
-            length_init=self.length_init,
-            length_min=self.length_min,
-            length_max=self.length_max,
-            success_tolerance=self.success_tolerance,
-            failure_tolerance=failure_tolerance(self, context.latent.dim, context.batch_size),
-            length=self.length_init,
-        )
-        sign = context.observations.direction.sign
-        start, batches = _start_and_batches(context.history, sign)
-        return replay(state, [*context.observations.given_values(), *start], batches)
+        """The region's state now, rebuilt from the history (:func:`region_state`)."""
+        return region_state(self, context)
 
 
-def _start_and_batches(
+def region_state(strategy: Any, context: SearchContext) -> TrustRegionState:
+    """The state of the trust region of ``strategy`` (its ``length_*`` and tolerance
+    settings, as :class:`TrustRegion`'s) now, rebuilt from the history.
+
+    Known scores and the initial designs set the best value, then each later batch
+    (the proposals of one ``ask``) grows or shrinks the region.
+    """
+    state = TrustRegionState(
+        length_init=strategy.length_init,
+        length_min=strategy.length_min,
+        length_max=strategy.length_max,
+        success_tolerance=strategy.success_tolerance,
+        failure_tolerance=failure_tolerance(strategy, context.latent.dim, context.batch_size),
+        length=strategy.length_init,
+    )
+    start, batches = start_and_batches(context.history, context.observations.direction.sign)
+    return replay(state, [*context.observations.given_values(), *start], batches)
+
+
+def start_and_batches(
     history: Iterable[Record], sign: float
 ) -> tuple[list[float], list[list[float]]]:
     """Signed values of the initial designs, and of each later batch (one ``ask``)."""
@@ -141,7 +146,7 @@ def _start_and_batches(
     return start, list(batches.values())
 
 
-def failure_tolerance(strategy: TrustRegion, dim: int, q: int) -> int:
+def failure_tolerance(strategy: Any, dim: int, q: int) -> int:
     """Batches without improvement before the region shrinks."""
     if strategy.failure_tolerance is not None:
         return strategy.failure_tolerance
