@@ -33,7 +33,7 @@ from botorch.models.model import Model
 from torch import Tensor
 
 from lsbo.acquisition import qlogei_values
-from lsbo.latent_space import LatentSpace
+from lsbo.latent_space import LatentSpace, distinct_points
 from lsbo.observations import Observations
 from lsbo.records import Record, Source
 
@@ -253,6 +253,32 @@ def new_children(
             if len(children) == limit:
                 break
     return children
+
+
+def decoded_candidates(
+    context: SearchContext, points: Tensor | None, keys: set[str]
+) -> tuple[list[Candidate], list[Candidate]]:
+    """The designs that ``points`` (best first) decode to, as candidates: the usable
+    ones, one per design (their keys added to ``keys``), and the unusable ones, which the
+    gate records (invalid, or a duplicate it learns). Points closer than
+    :data:`~lsbo.latent_space.DISTINCT_TOLERANCE` to a better one are dropped first where
+    the run learns decoded points."""
+    usable: list[Candidate] = []
+    unusable: list[Candidate] = []
+    if points is None or not len(points):
+        return usable, unusable
+    if context.observations.learn_points:
+        points = distinct_points(points, context.latent.bounds)
+    for z, design in zip(points, context.latent.decode(points), strict=True):
+        key = context.latent.digest(design)
+        if key in keys:  # another point of a design already ranked: one suffices
+            continue
+        if context.usable(design):
+            usable.append(Candidate(design, z, decoded=True))
+            keys.add(key)
+        else:
+            unusable.append(Candidate(design, z, decoded=True))
+    return usable, unusable
 
 
 def qlogei_ranking(context: SearchContext) -> Callable[[Tensor], Tensor]:

@@ -22,13 +22,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from lsbo.acquisition.trust_region import TrustRegionState, thompson_sample, trust_region_bounds
+from lsbo.acquisition.trust_region import (
+    TrustRegionState,
+    thompson_order,
+    thompson_sample,
+    trust_region_bounds,
+)
 from lsbo.exceptions import InvalidOptionError
 from lsbo.models import VAE
-from lsbo.strategies.base import SearchContext, Strategy, qlogei_ranking
+from lsbo.strategies.base import (
+    Candidate,
+    SearchContext,
+    Strategy,
+    decoded_candidates,
+    new_children,
+    qlogei_ranking,
+)
+from lsbo.strategies.plain import MUTANT_PARENTS
 from lsbo.strategies.trust_region import region_state, start_and_batches
 from lsbo.surrogates.deep_kernel import DeepKernelGP, fit_deep_kernel_gp, new_deep_kernel_gp
 
@@ -67,6 +81,11 @@ class JointTraining(Strategy):
         update_learning_rate: Adam's step size in the joint update.
         update_batch_size: Designs per step of the joint update.
         surrogate_weight: Weight of the GP's loss beside the VAE's in the joint update.
+        mutants: Designs made in design space each step (crossover and mutation of the
+            10 best designs known, :meth:`lsbo.representations.Codec.vary`), ranked by
+            Thompson sampling at their encodings together with the decodes of the
+            latent samples (not in the paper; as ``lsbo.Plain(mutants=...)``). 0: the
+            latent samples only.
     """
 
     name: ClassVar[str] = "lol-bo"
@@ -87,6 +106,7 @@ class JointTraining(Strategy):
     update_learning_rate: float = 1e-3
     update_batch_size: int = 64
     surrogate_weight: float = 1.0
+    mutants: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_dims", tuple(int(w) for w in self.hidden_dims))
@@ -103,6 +123,7 @@ class JointTraining(Strategy):
             "update_after": self.update_after,
             "top_k": self.top_k,
             "update_batch_size": self.update_batch_size,
+            "mutants": self.mutants + 1,
         }
         for key, value in counts.items():
             if value is not None and value < 1:
@@ -143,6 +164,23 @@ class JointTraining(Strategy):
             seed=context.seed + context.round,
             validity=context.validity(),
         )
+
+    def propose_designs(self, context: SearchContext, n: int) -> list[Candidate] | None:
+        """With ``mutants``: the decodes of :meth:`propose`'s points and the new, valid
+        design-space candidates, ranked together by Thompson sampling at their
+        encodings (:func:`lsbo.acquisition.trust_region.thompson_order`), after the
+        unusable decodes (which the run records). Without: ``None``."""
+        if not self.mutants:
+            return None
+        keys: set[str] = set()
+        usable, unusable = decoded_candidates(context, self.propose(context, n), keys)
+        rng = np.random.default_rng([context.seed, context.round])
+        ranked = usable + new_children(context, self.mutants, rng, MUTANT_PARENTS, known=keys)
+        if not ranked:
+            return unusable
+        at = context.latent.encode([c.design for c in ranked]).to(context.latent.dtype)
+        order = thompson_order(self.surrogate(context), at, n, context.seed + context.round)
+        return unusable + [ranked[i] for i in order]
 
     def ranking(self, context: SearchContext) -> Callable[[Tensor], Tensor]:
         """qLogEI under the deep-kernel GP (the fallback ranks samples of the whole box)."""

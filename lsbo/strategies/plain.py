@@ -12,11 +12,11 @@ from torch import Tensor
 
 from lsbo.acquisition import optimize_qlogei, qlogei_values
 from lsbo.exceptions import InvalidOptionError
-from lsbo.latent_space import distinct_points
 from lsbo.strategies.base import (
     Candidate,
     SearchContext,
     Strategy,
+    decoded_candidates,
     new_children,
     qlogei_ranking,
 )
@@ -79,22 +79,9 @@ class Plain(Strategy):
         the run records them). Without: ``None`` (the optima are decoded as usual)."""
         if not self.mutants:
             return None
-        unusable: list[Candidate] = []
-        usable: list[Candidate] = []
         keys: set[str] = set()
-        if self.latent_optima:
-            points = self.propose(context, n)
-            if context.observations.learn_points:
-                points = distinct_points(points, context.latent.bounds)
-            for z, design in zip(points, context.latent.decode(points), strict=True):
-                key = context.latent.digest(design)
-                if key in keys:  # another point of a design already ranked: one suffices
-                    continue
-                if context.usable(design):
-                    usable.append(Candidate(design, z, decoded=True))
-                    keys.add(key)
-                else:  # recorded by the gate (invalid, or a duplicate it learns)
-                    unusable.append(Candidate(design, z, decoded=True))
+        points = self.propose(context, n) if self.latent_optima else None
+        usable, unusable = decoded_candidates(context, points, keys)
         rng = np.random.default_rng([context.seed, context.round])
         made = new_children(context, self.mutants, rng, MUTANT_PARENTS, known=keys)
         ranked = usable + made

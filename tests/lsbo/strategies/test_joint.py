@@ -10,6 +10,7 @@ import torch
 
 import lsbo
 from lsbo import Optimizer, OptimizerOptions
+from lsbo.acquisition.trust_region import thompson_order
 from lsbo.exceptions import InvalidOptionError
 from lsbo.strategies import JointTraining, get_strategy, strategy_from_settings
 from lsbo.surrogates import DeepKernelGP, fit_deep_kernel_gp, new_deep_kernel_gp
@@ -164,3 +165,24 @@ def test_a_lol_bo_run_is_reproducible(strings, string_vae):
         return [r.design for r in result.history]
 
     assert run() == run()
+
+
+def test_thompson_order_picks_distinct_maximizers_of_posterior_samples():
+    X = torch.linspace(-2, 2, 60, dtype=torch.float64).unsqueeze(-1)
+    model = new_deep_kernel_gp(X, -(X**2), num_inducing=16, hidden_dims=(8,), seed=0)
+    points = torch.tensor([[0.0], [1.9], [-1.9], [0.05], [1.0]], dtype=torch.float64)
+    order = thompson_order(model, points, 3, seed=1)
+    assert sorted(order) == [0, 1, 2, 3, 4]  # every point once
+    assert set(order[:2]) == {0, 3}  # the two near the maximum come first
+    assert order == thompson_order(model, points, 3, seed=1)  # seeded
+
+
+def test_lol_bo_with_mutants_ranks_children_beside_the_latent_samples(strings, string_vae):
+    options = OptimizerOptions(**{**vars(FAST), "batch_size": 4})
+    strategy = JointTraining(update_after=None, mutants=64, **SMALL)
+    result = lsbo.optimize(
+        count_a, strings, budget=25, model=string_vae, options=options, strategy=strategy
+    )
+    sources = {r.source for r in result.history}
+    assert lsbo.Source.MUTANT in sources and result.stats.n_decoded > 0
+    assert len({r.design for r in result.history}) == 25
