@@ -14,6 +14,7 @@ from lsbo.acquisition.trust_region import thompson_order
 from lsbo.exceptions import InvalidOptionError
 from lsbo.strategies import JointTraining, get_strategy, strategy_from_settings
 from lsbo.surrogates import DeepKernelGP, fit_deep_kernel_gp, new_deep_kernel_gp
+from tests.lsbo.components import components, context, observe
 
 FAST = OptimizerOptions(n_initial=5, num_restarts=4, raw_samples=64, mc_samples=64)
 SMALL = {"hidden_dims": (16, 16), "num_inducing": 32, "min_init_steps": 60, "n_candidates": 256}
@@ -186,3 +187,19 @@ def test_lol_bo_with_mutants_ranks_children_beside_the_latent_samples(strings, s
     sources = {r.source for r in result.history}
     assert lsbo.Source.MUTANT in sources and result.stats.n_decoded > 0
     assert len({r.design for r in result.history}) == 25
+
+
+def test_the_fallback_ranks_many_points_by_an_upper_bound_of_the_deep_kernel_gp(
+    strings, string_vae
+):
+    latent, observations, run, _ = components(string_vae, strings)
+    observe(latent, observations, strings[::40])
+    ctx = context(latent, observations, run)
+    strategy = JointTraining(**SMALL)
+    points = torch.randn(1500, latent.dim, dtype=torch.float64)  # three chunks
+    values = strategy.ranking(ctx)(points)
+    posterior = strategy.surrogate(ctx).posterior(points[:5])
+    expected = posterior.mean.squeeze(-1) + 2 * posterior.variance.sqrt().squeeze(-1)
+    assert values.shape == (1500,) and bool(values.isfinite().all())
+    assert torch.allclose(values[:5], expected.detach(), rtol=1e-6, atol=1e-8)
+    assert ctx.surrogate() is strategy.surrogate(ctx)  # the step's surrogate is its own GP
