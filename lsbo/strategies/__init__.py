@@ -22,7 +22,8 @@ Built-in names (:data:`STRATEGIES`):
   by the codec), the baseline a design-space search sets; no GP.
 
 ``Plain(mutants=N)`` (and weighted retraining) also lets qLogEI rank ``N`` designs made
-by crossover and mutation of the best ones beside the decoded latent optima.
+by crossover and mutation of the best ones beside the decoded latent optima;
+``JointTraining(mutants=N)`` ranks them by Thompson sampling beside its latent samples.
 
 Your own strategy is a subclass of :class:`Strategy` (see :mod:`lsbo.strategies.base`).
 """
