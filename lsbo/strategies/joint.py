@@ -126,13 +126,15 @@ class JointTraining(Strategy):
             "update_after": self.update_after,
             "top_k": self.top_k,
             "update_batch_size": self.update_batch_size,
-            "mutants": self.mutants + 1,
         }
         for key, value in counts.items():
-            if value is not None and value < 1:
-                raise InvalidOptionError(f"{key} must be >= 1, got {value}")
-        if min(self.init_epochs, self.min_init_steps, self.update_epochs) < 0:
-            raise InvalidOptionError("init_epochs, min_init_steps and update_epochs must be >= 0")
+            if value is not None and (not _is_int(value) or value < 1):
+                raise InvalidOptionError(f"{key} must be an integer >= 1, got {value!r}")
+        for key in ("init_epochs", "min_init_steps", "update_epochs", "mutants"):
+            if not _is_int(getattr(self, key)) or getattr(self, key) < 0:
+                raise InvalidOptionError(
+                    f"{key} must be an integer >= 0, got {getattr(self, key)!r}"
+                )
         if not self.hidden_dims or min(self.hidden_dims) < 1:
             raise InvalidOptionError(f"hidden_dims must be positive widths, got {self.hidden_dims}")
         if not (self.learning_rate > 0 and self.update_learning_rate > 0):
@@ -379,3 +381,7 @@ class JointTraining(Strategy):
                 torch.nn.utils.clip_grad_norm_(vae.parameters(), 10.0)
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 adam.step()
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

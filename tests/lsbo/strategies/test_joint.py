@@ -75,8 +75,14 @@ def test_lol_bo_is_chosen_by_name_and_its_settings_round_trip():
     assert strategy.retraining is None  # no joint updates: a deep-kernel TuRBO
     assert strategy_from_settings(strategy.settings()) == strategy
     assert get_strategy("lol-bo").retraining == get_strategy("lol-bo")
-    with pytest.raises(InvalidOptionError, match="update_after must be >= 1"):
+    with pytest.raises(InvalidOptionError, match="update_after must be an integer >= 1"):
         JointTraining(update_after=0)
+    with pytest.raises(
+        InvalidOptionError, match="update_after must be an integer >= 1, got 'None'"
+    ):
+        JointTraining(update_after="None")  # e.g. a setting read from text
+    with pytest.raises(InvalidOptionError, match="mutants must be an integer >= 0"):
+        JointTraining(mutants=-1)
     with pytest.raises(InvalidOptionError, match="hidden_dims"):
         JointTraining(hidden_dims=())
 
