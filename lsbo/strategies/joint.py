@@ -42,7 +42,8 @@ from lsbo.strategies.base import (
     new_children,
 )
 from lsbo.strategies.plain import MUTANT_PARENTS
-from lsbo.strategies.trust_region import region_state, start_and_batches
+from lsbo.strategies.retraining import adopt_stored_model
+from lsbo.strategies.trust_region import check_lengths, region_state, start_and_batches
 from lsbo.surrogates.deep_kernel import DeepKernelGP, fit_deep_kernel_gp, new_deep_kernel_gp
 
 if TYPE_CHECKING:
@@ -113,11 +114,7 @@ class JointTraining(Strategy):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_dims", tuple(int(w) for w in self.hidden_dims))
-        if not 0 < self.length_min <= self.length_init <= self.length_max:
-            raise InvalidOptionError(
-                "trust region lengths must satisfy 0 < length_min <= length_init <= "
-                f"length_max, got {self.length_min}, {self.length_init}, {self.length_max}"
-            )
+        check_lengths(self.length_min, self.length_init, self.length_max)
         counts = {
             "success_tolerance": self.success_tolerance,
             "failure_tolerance": self.failure_tolerance,
@@ -301,9 +298,7 @@ class JointTraining(Strategy):
             Whether the VAE was updated here.
         """
         state = {} if state is None else state
-        stored = None if run.in_memory else run.load_model()
-        if stored is not None and stored.metadata.get("retrainings", 0) >= due:
-            latent.set_model(stored.to(options.device).eval(), observations)
+        if adopt_stored_model(latent, observations, run, due, options):
             state.clear()
             return False
         step_seed = seed * 1_000_003 + due * 104_729

@@ -114,9 +114,7 @@ class WeightedRetraining(Plain):
         Returns:
             Whether the VAE was fine-tuned here.
         """
-        stored = None if run.in_memory else run.load_model()
-        if stored is not None and stored.metadata.get("retrainings", 0) >= due:
-            latent.set_model(stored.to(options.device).eval(), observations)
+        if adopt_stored_model(latent, observations, run, due, options):
             return False
         latent.retrain(self, observations, due, seed, options.vae)
         latent.model.metadata = {**latent.model.metadata, "retrained_at": iteration}
@@ -163,6 +161,22 @@ class WeightedRetraining(Plain):
             optimizer=adam,
         )
         model.metadata = {**model.metadata, "retrainings": due, "adam": adam.state_dict()}
+
+
+def adopt_stored_model(
+    latent: LatentSpace,
+    observations: Observations,
+    run: RunStorage,
+    due: int,
+    options: OptimizerOptions,
+) -> bool:
+    """Whether another process sharing the run stored a VAE retrained ``due`` times
+    already; if so, the search moves into its latent space (nothing is retrained here)."""
+    stored = None if run.in_memory else run.load_model()
+    if stored is None or stored.metadata.get("retrainings", 0) < due:
+        return False
+    latent.set_model(stored.to(options.device).eval(), observations)
+    return True
 
 
 def rank_weights(values: Tensor, k: float) -> Tensor:

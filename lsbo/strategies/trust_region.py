@@ -61,11 +61,7 @@ class TrustRegion(Strategy):
     retraining: WeightedRetraining | None = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        if not 0 < self.length_min <= self.length_init <= self.length_max:
-            raise InvalidOptionError(
-                "trust region lengths must satisfy 0 < length_min <= length_init <= "
-                f"length_max, got {self.length_min}, {self.length_init}, {self.length_max}"
-            )
+        check_lengths(self.length_min, self.length_init, self.length_max)
         if self.success_tolerance < 1 or (self.failure_tolerance or 1) < 1:
             raise InvalidOptionError("success_tolerance and failure_tolerance must be >= 1")
         if self.n_candidates is not None and self.n_candidates < 1:
@@ -110,6 +106,15 @@ class TrustRegion(Strategy):
     def state(self, context: SearchContext) -> TrustRegionState:
         """The region's state now, rebuilt from the history (:func:`region_state`)."""
         return region_state(self, context)
+
+
+def check_lengths(length_min: float, length_init: float, length_max: float) -> None:
+    """Raise :class:`InvalidOptionError` unless ``0 < min <= init <= max``."""
+    if not 0 < length_min <= length_init <= length_max:
+        raise InvalidOptionError(
+            "trust region lengths must satisfy 0 < length_min <= length_init <= "
+            f"length_max, got {length_min}, {length_init}, {length_max}"
+        )
 
 
 def region_state(strategy: Any, context: SearchContext) -> TrustRegionState:
