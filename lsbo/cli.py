@@ -353,8 +353,8 @@ def run(
         str,
         typer.Option(
             help="How to search: plain, weighted-retraining, trust-region, "
-            "trust-region+weighted-retraining, random or genetic (README: choosing a "
-            "strategy).",
+            "trust-region+weighted-retraining, lol-bo, random, genetic or screening "
+            "(README: choosing a strategy).",
         ),
     ] = "plain",
     batch_size: Annotated[int, typer.Option(min=1, help="Proposals per step (q).")] = 1,

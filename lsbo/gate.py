@@ -176,7 +176,7 @@ class ProposalGate:
                 break
             if not candidate.decoded or candidate.point is None:
                 if self.is_new_and_valid(candidate.design):
-                    proposal = self.propose(candidate.design, None, Source.MUTANT, step)
+                    proposal = self.propose(candidate.design, None, candidate.source, step)
                     accepted += [proposal] if proposal else []
                 continue
             proposal = self._accept_decoded(candidate.design, candidate.point, source, step)

@@ -20,6 +20,8 @@ Built-in names (:data:`STRATEGIES`):
   after batches without progress.
 - ``"genetic"``: a genetic algorithm on the designs themselves (crossover and mutation
   by the codec), the baseline a design-space search sets; no GP.
+- ``"screening"``: the unscored training designs in random order (PMO's baseline): what
+  scoring the library you have would find; no GP.
 
 ``Plain(mutants=N)`` (and weighted retraining) also lets qLogEI rank ``N`` designs made
 by crossover and mutation of the best ones beside the decoded latent optima;
@@ -40,6 +42,7 @@ from lsbo.strategies.joint import JointTraining
 from lsbo.strategies.plain import Plain
 from lsbo.strategies.random import RandomSearch
 from lsbo.strategies.retraining import WeightedRetraining, rank_weights
+from lsbo.strategies.screening import Screening
 from lsbo.strategies.trust_region import TrustRegion, failure_tolerance
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "JointTraining",
     "Plain",
     "RandomSearch",
+    "Screening",
     "SearchContext",
     "Strategy",
     "TrustRegion",
@@ -67,6 +71,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "random": RandomSearch,
     "genetic": Genetic,
     "lol-bo": JointTraining,
+    "screening": Screening,
 }
 
 

@@ -154,11 +154,14 @@ class Candidate:
         decoded: Whether ``design`` is the decode of ``point``: then an invalid design
             is recorded as an invalid decode and, in runs that learn decoded points, a
             design scored already gives its value at ``point``.
+        source: How a design not decoded was made, as its record shows (default
+            ``Source.MUTANT``: crossover and mutation).
     """
 
     design: Any
     point: Tensor | None = None
     decoded: bool = False
+    source: Source = Source.MUTANT
 
 
 @dataclass(frozen=True)

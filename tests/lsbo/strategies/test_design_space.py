@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 import torch
 
@@ -12,7 +13,7 @@ import lsbo
 from lsbo.acquisition import qlogei_values
 from lsbo.exceptions import InvalidOptionError
 from lsbo.records import Source
-from lsbo.strategies import Genetic, Plain, get_strategy
+from lsbo.strategies import Genetic, Plain, Screening, get_strategy
 from lsbo.strategies.plain import greedy_order
 from tests.lsbo.components import FAST, components, context, count_a, observe
 
@@ -117,3 +118,40 @@ def test_settings_of_design_space_strategies():
         Plain(mutants=-1)
     with pytest.raises(InvalidOptionError, match="rate must be in"):
         Genetic(rate=2.0)
+
+
+def test_screening_scores_the_unscored_training_designs_in_the_runs_order(strings, string_vae):
+    scores = [count_a(s) if i % 2 else None for i, s in enumerate(strings)]
+    unscored = [s for s, v in zip(strings, scores, strict=True) if v is None]
+
+    def run(seed):
+        return lsbo.optimize(
+            count_a, strings, budget=25, scores=scores, model=string_vae, options=FAST,
+            seed=seed, strategy="screening",
+        )  # fmt: skip
+
+    result = run(0)
+    assert {r.source for r in result.history} == {Source.SCREENING}  # scores given: no start
+    assert result.stats.surrogate_seconds == 0 and result.stats.n_decoded == 0
+    designs = [r.design for r in result.history]
+    assert len(set(designs)) == 25 and set(designs) <= set(unscored)
+    order = np.random.default_rng(0).permutation(len(strings)).tolist()
+    screened = sorted(result.history, key=lambda r: r.number)
+    screened = [r.design for r in screened]
+    assert screened == [strings[i] for i in order if strings[i] in set(unscored)][:25]
+    assert [r.design for r in run(0).history] == designs
+    assert [r.design for r in run(1).history] != designs
+
+
+def test_screening_stops_with_a_clear_error_once_every_design_is_scored(strings, string_vae):
+    from lsbo.exceptions import SearchExhaustedError
+
+    designs = strings[:12]
+    scores = [count_a(s) if i < 6 else None for i, s in enumerate(designs)]
+    optimizer = lsbo.Optimizer(
+        count_a, designs, scores=scores, model=string_vae, options=FAST, strategy=Screening()
+    )
+    for proposal in optimizer.ask(6):
+        optimizer.tell(proposal.number, count_a(proposal.design))
+    with pytest.raises(SearchExhaustedError, match="every valid unscored training design"):
+        optimizer.ask(1)
