@@ -40,8 +40,13 @@ def normalized(stored: dict[str, Any]) -> dict[str, Any]:
     """Stored settings as this version writes them.
 
     Options added to lsbo after the run was stored count as their defaults, and runs
-    stored before strategies had settings name their strategy only.
+    stored before strategies had settings name their strategy only. The VAE's
+    ``epochs`` default was 20 before ``epoch_steps`` existed: such a run's 20 reads as
+    the default of its time (``None``), so that it resumes with today's defaults.
     """
+    vae = stored.get("options", {}).get("vae")
+    if isinstance(vae, dict) and "epoch_steps" not in vae and vae.get("epochs") == 20:
+        stored = {**stored, "options": {**stored["options"], "vae": {**vae, "epochs": None}}}
     settings = with_defaults(stored, {"options": options_settings(OptimizerOptions())})
     settings["strategy"] = strategy_from_settings(settings.get("strategy")).settings()
     return settings

@@ -17,19 +17,28 @@ from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, LsboError
 from lsbo.models.vae import VAE, build_vae
 from lsbo.representations import Codec, codec_for
 
+AUTO_EPOCHS = 20  # epochs of TrainingOptions(epochs=None)
+
 
 @dataclass(frozen=True)
 class TrainingOptions:
     """Settings of :func:`train_vae`.
 
     Attributes:
-        epochs: Maximum passes over the training split.
+        epochs: Maximum epochs, each one pass over the training split; ``None`` (the
+            default): 20 epochs of at least ``epoch_steps`` gradient steps each, an
+            epoch passing over a small training split as often as that takes (300
+            designs in batches of 128: 24 passes). Twenty single passes give a few
+            hundred designs about 60 steps in all, too few to learn anything: the VAE
+            decodes almost every latent point to a handful of designs.
+        epoch_steps: The fewest gradient steps of an epoch when ``epochs`` is ``None``.
         batch_size: Designs per gradient step.
         learning_rate: Adam step size.
         beta: Weight of the KL term in the ELBO (1.0 is the true ELBO; below 1 trades
             prior match for reconstructions that decode back to the same design).
         validation_fraction: Share of designs held out to decide early stopping.
-        patience: Epochs without validation improvement before stopping.
+        patience: Epochs without validation improvement before stopping (of the
+            same length as ``epochs``').
         max_designs: Train on a seeded random subset of at most this many designs
             (``None``: all of them).
         weighting: How per-design weights act: ``"loss"`` weights each design's
@@ -47,7 +56,8 @@ class TrainingOptions:
             (``"transformer"``); empty for the defaults.
     """
 
-    epochs: int = 20
+    epochs: int | None = None
+    epoch_steps: int = 50
     batch_size: int = 128
     learning_rate: float = 3e-3
     beta: float = 0.1
@@ -64,8 +74,10 @@ class TrainingOptions:
             raise InvalidOptionError(
                 f"architecture must be a dict or a type name, got {self.architecture!r}"
             )
-        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
-            raise InvalidOptionError("epochs, batch_size and patience must be >= 1")
+        epochs = 1 if self.epochs is None else self.epochs
+        counts = (epochs, self.epoch_steps, self.batch_size, self.patience)
+        if min(counts) < 1:
+            raise InvalidOptionError("epochs, epoch_steps, batch_size and patience must be >= 1")
         if not 0.0 <= self.validation_fraction < 1.0:
             raise InvalidOptionError("validation_fraction must be in [0, 1)")
         if self.weighting not in ("loss", "sampling"):
@@ -157,18 +169,20 @@ def train_vae(
     optimizer = torch.optim.Adam(model.parameters(), lr=options.learning_rate)
     report = TrainingReport(n_train=len(train_idx), n_validation=len(val_idx))
     best, best_state, start = float("inf"), copy.deepcopy(model.state_dict()), time.perf_counter()
-    for epoch in range(options.epochs):
+    epochs, passes = epoch_plan(options, len(train_idx))
+    for epoch in range(epochs):
         model.train()
         if options.weighting == "sampling":
             probabilities = w[train_idx].cpu()
             if probabilities.sum() <= 0:  # the weighted designs all went to validation
                 probabilities = torch.ones_like(probabilities)
             draws = torch.multinomial(
-                probabilities, len(train_idx), replacement=True, generator=generator
+                probabilities, passes * len(train_idx), replacement=True, generator=generator
             )
             order, epoch_w = train_idx[draws], torch.ones_like(w)
         else:
-            order, epoch_w = train_idx[torch.randperm(len(train_idx), generator=generator)], w
+            perms = [torch.randperm(len(train_idx), generator=generator) for _ in range(passes)]
+            order, epoch_w = train_idx[torch.cat(perms)], w
         means = _epoch(model, x, epoch_w, order, options, generator, optimizer)
         report.train_loss.append(means.loss)
         report.reconstruction.append(means.reconstruction)
@@ -192,6 +206,14 @@ def train_vae(
     model.eval()
     report.seconds = time.perf_counter() - start
     return report
+
+
+def epoch_plan(options: TrainingOptions, n_train: int) -> tuple[int, int]:
+    """How many epochs :func:`train_vae` runs at most, and passes over the ``n_train``
+    training designs in each (see ``TrainingOptions.epochs``)."""
+    if options.epochs is not None:
+        return options.epochs, 1
+    return AUTO_EPOCHS, max(1, math.ceil(options.epoch_steps * options.batch_size / n_train))
 
 
 def fit_new_vae(

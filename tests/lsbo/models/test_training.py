@@ -75,6 +75,36 @@ def test_how_weights_act_on_what_an_epoch_sees(strings, weighting):
         assert int(from_heavy.sum()) == 5
 
 
+def test_by_default_an_epoch_on_few_designs_passes_over_them_until_it_has_enough_steps(strings):
+    from lsbo.models.training import AUTO_EPOCHS, epoch_plan
+
+    assert epoch_plan(TrainingOptions(), 270) == (AUTO_EPOCHS, 24)  # 50 batches of 128
+    assert epoch_plan(TrainingOptions(), 100_000) == (AUTO_EPOCHS, 1)
+    assert epoch_plan(TrainingOptions(epochs=5), 270) == (5, 1)  # explicit: single passes
+    designs = strings[:200]
+    model = build_vae(TokenCodec.from_designs(designs), latent_dim=2)
+    rows, loss_terms = [], model.loss_terms
+    model.loss_terms = lambda x, generator=None: rows.append(len(x)) or loss_terms(x, generator)
+    options = TrainingOptions(epoch_steps=10, validation_fraction=0, patience=100)
+    report = train_vae(model, designs, options=options, seed=0)
+    assert len(report.train_loss) == AUTO_EPOCHS
+    assert sum(rows) == AUTO_EPOCHS * 7 * len(designs)  # 7 passes of 200 an epoch ...
+    assert len(rows) == AUTO_EPOCHS * 11  # ... in 11 batches of at most 128
+
+
+def test_settings_stored_before_epoch_steps_read_their_20_epochs_as_the_default():
+    from lsbo.settings import normalized
+
+    vae = {k: v for k, v in dataclasses.asdict(TrainingOptions()).items() if k != "epoch_steps"}
+    old = normalized({"options": {"vae": {**vae, "epochs": 20}}})["options"]["vae"]
+    assert old["epochs"] is None and old["epoch_steps"] == 50
+    chosen = normalized({"options": {"vae": {**vae, "epochs": 30}}})["options"]["vae"]
+    assert chosen["epochs"] == 30  # a choice of its own stays
+    assert normalized({"options": {"vae": {"epochs": 20, "epoch_steps": 50}}})["options"][
+        "vae"
+    ]["epochs"] == 20  # stored by this version: 20 was chosen
+
+
 @pytest.mark.parametrize("weights", [[1.0, -1.0], [0.0, 0.0], [1.0], [float("nan"), 1.0]])
 def test_bad_weights(weights):
     model = build_vae(TokenCodec(["a"], max_length=2), latent_dim=2)
@@ -91,6 +121,8 @@ def test_no_designs():
 def test_bad_options():
     with pytest.raises(InvalidOptionError):
         TrainingOptions(epochs=0)
+    with pytest.raises(InvalidOptionError, match="epoch_steps"):
+        TrainingOptions(epoch_steps=0)
     with pytest.raises(InvalidOptionError):
         TrainingOptions(validation_fraction=1.0)
     with pytest.raises(InvalidOptionError, match="weighting"):
