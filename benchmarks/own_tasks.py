@@ -46,7 +46,13 @@ import custom_image  # noqa: E402
 RUNS = HERE / "runs" / "own"
 HEADING = "## A user's own small tasks: default settings, nothing tuned"
 STRATEGIES = (
-    "plain", "plain:mutants=256", "trust-region", "lol-bo", "random", "genetic", "screening"
+    "plain",
+    "plain:mutants=256",
+    "trust-region",
+    "lol-bo",
+    "random",
+    "genetic",
+    "screening",
 )  # NAME or NAME:FIELD=VALUE,...: a strategy with settings of its own
 
 
@@ -172,7 +178,9 @@ def report(runs: Sequence[dict[str, Any]]) -> str:
                 + f" | {beats} of {len(these)} | {seconds:.0f} |"
             )  # fmt: skip
         notes = sorted({w for r in mine for w in r["warnings"]})
-        errors = sorted({f"{r['strategy']} seed {r['seed']}: {r['error']}" for r in mine if r["error"]})
+        errors = sorted(
+            {f"{r['strategy']} seed {r['seed']}: {r['error']}" for r in mine if r["error"]}
+        )
         lines += [""] + [f"- lsbo warned: {w}" for w in notes] + [f"- {e}" for e in errors]
         lines += [""]
     return "\n".join(lines).rstrip() + "\n"

@@ -100,7 +100,8 @@ def test_same_name_with_other_settings_needs_accept_changes(tmp_path, strings, s
         resumed = make(strings, string_vae, path, options=other, accept_changes=True)
     assert resumed.n_evaluated == 6 and len(resumed.run(8).history) == 8
     assert lsbo.load_run(path, "run").settings["options"]["num_restarts"] == 3
-    with pytest.raises(SettingsMismatchError, match=r"keeps the VAE.*options.vae.epochs: None -> 3"):
+    kept = r"keeps the VAE.*options.vae.epochs: None -> 3"
+    with pytest.raises(SettingsMismatchError, match=kept):
         vae = dataclasses.replace(other.vae, epochs=3)
         options = dataclasses.replace(other, vae=vae)
         make(strings, string_vae, path, options=options, accept_changes=True)

@@ -100,9 +100,12 @@ def test_settings_stored_before_epoch_steps_read_their_20_epochs_as_the_default(
     assert old["epochs"] is None and old["epoch_steps"] == 50
     chosen = normalized({"options": {"vae": {**vae, "epochs": 30}}})["options"]["vae"]
     assert chosen["epochs"] == 30  # a choice of its own stays
-    assert normalized({"options": {"vae": {"epochs": 20, "epoch_steps": 50}}})["options"][
-        "vae"
-    ]["epochs"] == 20  # stored by this version: 20 was chosen
+    assert (
+        normalized({"options": {"vae": {"epochs": 20, "epoch_steps": 50}}})["options"]["vae"][
+            "epochs"
+        ]
+        == 20
+    )  # stored by this version: 20 was chosen
 
 
 @pytest.mark.parametrize("weights", [[1.0, -1.0], [0.0, 0.0], [1.0], [float("nan"), 1.0]])
