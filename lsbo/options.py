@@ -29,7 +29,9 @@ class OptimizerOptions:
 
     Attributes:
         latent_dim: Latent dimension of a VAE lsbo trains (``None``: 16 for strings,
-            2 for images).
+            8 for images; the shapes task of the weighted-retraining paper uses 2, but
+            on 300 images of a task nobody tuned, ``benchmarks/own_tasks.py``'s heat
+            sinks, a 2-D latent space kept the search below the best training image).
         vae: How the VAE is trained before the search.
         batch_size: Proposals per ``ask()`` in ``run`` without an executor (the q of
             qLogEI), scored by one objective call. With an executor, ``run`` keeps

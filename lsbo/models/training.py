@@ -229,7 +229,7 @@ def fit_new_vae(
     Args:
         designs: Training designs.
         codec: Default: chosen from the designs (strings -> tokens, arrays -> images).
-        latent_dim: Default: 16 for sequences, 2 for images.
+        latent_dim: Default: 16 for sequences, 8 for images.
         options: Training settings.
         seed: Seeds the initial weights and the training.
         device: Where to train.

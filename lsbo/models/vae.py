@@ -390,7 +390,7 @@ def build_vae(codec: Codec, latent_dim: int | None = None, **kwargs: Any) -> VAE
 
     Args:
         codec: The designs' codec.
-        latent_dim: Default: 16 for sequences, 2 for images.
+        latent_dim: Default: 16 for sequences, 8 for images.
         **kwargs: Architecture arguments of that class (e.g. ``decoder``, ``hidden_dim``),
             and ``type``, which class: ``"gru"`` (:class:`SequenceVAE`, the default for
             token codecs) or ``"transformer"`` (:class:`lsbo.models.TransformerVAE`);
@@ -404,7 +404,7 @@ def build_vae(codec: Codec, latent_dim: int | None = None, **kwargs: Any) -> VAE
             f"no built-in VAE for {type(codec).__name__}; pass a trained model instead"
         )
     token = isinstance(codec, TokenCodec)
-    dim = (16 if token else 2) if latent_dim is None else latent_dim
+    dim = (16 if token else 8) if latent_dim is None else latent_dim
     kind = kwargs.pop("type", "gru" if token else "convolutional")
     classes = SEQUENCE_VAES if token else {"convolutional": ImageVAE}
     if kind not in classes:

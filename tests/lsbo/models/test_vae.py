@@ -21,9 +21,9 @@ def test_shapes_of_the_sequence_vae(strings):
 @pytest.mark.parametrize("shape", [(16, 16), (28, 20), (9, 9)])
 def test_image_vae_outputs_the_image_shape(shape):
     model = build_vae(ImageCodec(shape))
-    assert isinstance(model, ImageVAE) and model.latent_dim == 2
-    assert model.decode_tensor(torch.zeros(3, 2)).shape == (3, 1, *shape)
-    assert model.encode_tensor(torch.zeros(3, 1, *shape))[0].shape == (3, 2)
+    assert isinstance(model, ImageVAE) and model.latent_dim == 8  # the default for images
+    assert model.decode_tensor(torch.zeros(3, 8)).shape == (3, 1, *shape)
+    assert model.encode_tensor(torch.zeros(3, 1, *shape))[0].shape == (3, 8)
 
 
 def test_batched_encode_and_decode_agree_with_one_batch(string_vae, strings):

@@ -18,7 +18,7 @@ STRING_OPTIONS = OptimizerOptions(
     latent_dim=4, vae=TrainingOptions(epochs=EPOCHS, batch_size=16, patience=5), **SEARCH
 )
 IMAGE_OPTIONS = OptimizerOptions(
-    vae=TrainingOptions(epochs=EPOCHS, batch_size=16, patience=5), **SEARCH
+    latent_dim=2, vae=TrainingOptions(epochs=EPOCHS, batch_size=16, patience=5), **SEARCH
 )
 
 
