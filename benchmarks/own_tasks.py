@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from _results import machine, write_section
+from harness import parse_seeds
 from harness.stats import best_so_far, mean_se
 
 HERE = Path(__file__).resolve().parent
@@ -186,13 +187,6 @@ def report(runs: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _seeds(text: str) -> list[int]:
-    if "-" in text:
-        low, high = text.split("-")
-        return list(range(int(low), int(high) + 1))
-    return [int(s) for s in text.split(",")]
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default=",".join(TASKS))
@@ -205,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     todo = [
         (t, s, seed)
-        for seed in _seeds(args.seeds)
+        for seed in parse_seeds(args.seeds)
         for t in args.tasks.split(",")
         for s in args.strategies.split(";")
         if args.redo or not run_file(t, s, seed).exists()

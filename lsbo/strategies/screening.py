@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 from torch import Tensor
 
+from lsbo.options import OptimizerOptions
 from lsbo.records import Source
 from lsbo.strategies.base import Candidate, SearchContext, Strategy
 
@@ -46,6 +47,6 @@ class Screening(Strategy):
                 chosen.append(Candidate(designs[i], source=Source.SCREENING))
         return chosen
 
-    def rounds(self, options: object) -> int:
+    def rounds(self, options: OptimizerOptions) -> int:
         """One: a second pass over the same list finds nothing new."""
         return 1
