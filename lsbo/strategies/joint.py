@@ -13,6 +13,14 @@ Maus et al., Local Latent Space Bayesian Optimization over Structured Inputs, Ne
   trained together (the VAE's ELBO plus the GP's loss on the encoder's samples) on the
   ``top_k`` best designs and the last batch, so that the latent space bends towards
   what the GP can model; then every design is encoded again.
+
+CoBO's regularizers of that joint update (Lee et al., Advancing Bayesian Optimization
+via Learning Correlated Latent Space, NeurIPS 2023) are options, off by default:
+``lipschitz_weight`` (pairs of designs whose values change faster than the median rate
+per latent distance are penalized), ``loss_weighting`` (each design's reconstruction
+loss and its pairs weighted by the chance that its value lies in the top 5%) and
+``distance_weight`` (the mean latent distance between designs held at that of two
+prior samples).
 """
 
 from __future__ import annotations
@@ -90,6 +98,18 @@ class JointTraining(Strategy):
             Thompson sampling at their encodings together with the decodes of the
             latent samples (not in the paper; as ``lsbo.Plain(mutants=...)``). 0: the
             latent samples only.
+        lipschitz_weight: CoBO's Lipschitz regularization in the joint update: for
+            each pair of a minibatch, how far ``|y_i - y_j| / |z_i - z_j|`` exceeds the
+            minibatch's median, averaged over the pairs that exceed it, times this
+            weight (CoBO: 100 on scores in [0, 1]; here the values are standardized
+            first, so the weight does not depend on the objective's units). 0: off.
+        loss_weighting: CoBO's loss weighting: each design's reconstruction loss (and
+            its pairs in the Lipschitz term) weighted by ``P(y + e > y*)``, ``y*`` the
+            minibatch's 95% quantile and ``e ~ N(0, 0.1^2)`` in standardized units,
+            the weights scaled to mean 1 (DbAS weights, as CoBO's code).
+        distance_weight: CoBO's latent-distance term: this weight times
+            ``|mean pairwise distance of the minibatch's z - E|z - z'|`` for two prior
+            samples (``2 Gamma((d+1)/2) / Gamma(d/2)``) (CoBO: 0.1). 0: off.
     """
 
     name: ClassVar[str] = "lol-bo"
@@ -111,6 +131,9 @@ class JointTraining(Strategy):
     update_batch_size: int = 64
     surrogate_weight: float = 1.0
     mutants: int = 0
+    lipschitz_weight: float = 0.0
+    loss_weighting: bool = False
+    distance_weight: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_dims", tuple(int(w) for w in self.hidden_dims))
@@ -136,8 +159,13 @@ class JointTraining(Strategy):
             raise InvalidOptionError(f"hidden_dims must be positive widths, got {self.hidden_dims}")
         if not (self.learning_rate > 0 and self.update_learning_rate > 0):
             raise InvalidOptionError("learning rates must be > 0")
-        if not self.surrogate_weight >= 0:
-            raise InvalidOptionError(f"surrogate_weight must be >= 0, got {self.surrogate_weight}")
+        for key in ("surrogate_weight", "lipschitz_weight", "distance_weight"):
+            if not getattr(self, key) >= 0:
+                raise InvalidOptionError(f"{key} must be >= 0, got {getattr(self, key)}")
+        if not isinstance(self.loss_weighting, bool):
+            raise InvalidOptionError(
+                f"loss_weighting must be True or False, got {self.loss_weighting!r}"
+            )
 
     def settings(self) -> dict[str, Any]:
         """The stored settings (``hidden_dims`` as a list, as JSON keeps it)."""
@@ -367,15 +395,53 @@ class JointTraining(Strategy):
         for _ in range(self.update_epochs):
             for index in torch.randperm(len(Y), generator=generator).split(self.update_batch_size):
                 nll, kl, z = vae.elbo_terms(x[index.to(x.device)], generator)
-                loss = (nll + beta * kl).mean()
+                y = model.standardize(Y[index]).detach()
+                weights = dbas_weights(y) if self.loss_weighting else torch.ones_like(y)
+                loss = (weights.to(nll) * nll + beta * kl).mean()
                 if self.surrogate_weight:
                     surrogate = model.loss(z.to("cpu", Y.dtype), Y[index], len(Y))
                     loss = loss + self.surrogate_weight * surrogate
+                if self.lipschitz_weight and len(index) > 1:
+                    penalty = lipschitz_penalty(z, y.to(z), weights.to(z))
+                    loss = loss + self.lipschitz_weight * penalty
+                if self.distance_weight and len(index) > 1:
+                    gap = pairwise_distances(z).mean() - prior_distance(z.shape[-1])
+                    loss = loss + self.distance_weight * gap.abs()
                 adam.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(vae.parameters(), 10.0)
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 adam.step()
+
+
+def dbas_weights(y: Tensor, quantile: float = 0.95, noise: float = 0.1) -> Tensor:
+    """CoBO's (DbAS) weights of values ``y`` (``n``): ``P(y + e > y*)``, ``y*`` their
+    ``quantile`` and ``e ~ N(0, noise^2)``, scaled to mean 1."""
+    threshold = torch.quantile(y, quantile)
+    weights = torch.special.ndtr((y - threshold) / noise)
+    return weights / weights.mean().clamp_min(torch.finfo(weights.dtype).tiny)
+
+
+def pairwise_distances(z: Tensor) -> Tensor:
+    """Euclidean distances between the rows of ``z`` (``n x n``; differentiable, also
+    at 0)."""
+    return ((z.unsqueeze(1) - z.unsqueeze(0)).pow(2).sum(-1) + 1e-10).sqrt()
+
+
+def prior_distance(dim: int) -> float:
+    """The mean distance between two independent standard normal points in ``dim``
+    dimensions: ``2 Gamma((dim+1)/2) / Gamma(dim/2)``."""
+    return 2.0 * math.exp(math.lgamma((dim + 1) / 2) - math.lgamma(dim / 2))
+
+
+def lipschitz_penalty(z: Tensor, y: Tensor, weights: Tensor) -> Tensor:
+    """CoBO's Lipschitz regularization of latent points ``z`` (``n x d``) with values
+    ``y`` (``n``): the mean, over the pairs whose rate ``|y_i - y_j| / |z_i - z_j|``
+    exceeds the median rate, of the excess times ``sqrt(w_i w_j)``."""
+    rates = (y.unsqueeze(1) - y.unsqueeze(0)).abs() / (pairwise_distances(z) + 1e-10)
+    excess = (rates - rates.median()) * (weights.unsqueeze(1) * weights.unsqueeze(0)).sqrt()
+    above = excess[excess > 0]
+    return above.mean() if len(above) else excess.sum() * 0.0
 
 
 def _is_int(value: Any) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
+import math
 from types import SimpleNamespace
 
 import pytest
@@ -13,6 +15,7 @@ from lsbo import Optimizer, OptimizerOptions
 from lsbo.acquisition.trust_region import thompson_order
 from lsbo.exceptions import InvalidOptionError
 from lsbo.strategies import JointTraining, get_strategy, strategy_from_settings
+from lsbo.strategies.joint import dbas_weights, lipschitz_penalty, prior_distance
 from lsbo.surrogates import DeepKernelGP, fit_deep_kernel_gp, new_deep_kernel_gp
 from tests.lsbo.components import components, context, observe
 
@@ -209,3 +212,61 @@ def test_the_fallback_ranks_many_points_by_an_upper_bound_of_the_deep_kernel_gp(
     assert values.shape == (1500,) and bool(values.isfinite().all())
     assert torch.allclose(values[:5], expected.detach(), rtol=1e-6, atol=1e-8)
     assert ctx.surrogate() is strategy.surrogate(ctx)  # the step's surrogate is its own GP
+
+
+# -- CoBO's regularizers of the joint update ------------------------------------------
+
+
+def test_dbas_weights_favour_the_top_values_and_average_one():
+    y = torch.linspace(-2, 2, 41, dtype=torch.float64)
+    weights = dbas_weights(y)
+    assert abs(float(weights.mean()) - 1.0) < 1e-12
+    assert bool((weights.diff() >= 0).all()) and float(weights[-1]) > 10 * float(weights[20])
+    assert torch.allclose(dbas_weights(torch.zeros(5)), torch.ones(5))  # ties: all equal
+
+
+def test_the_prior_distance_is_the_mean_distance_of_two_prior_samples():
+    z = torch.randn(20_000, 2, 6, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    sampled = float((z[:, 0] - z[:, 1]).norm(dim=-1).mean())
+    assert abs(prior_distance(6) - sampled) < 0.03
+    assert abs(prior_distance(1) - 2 / math.sqrt(math.pi)) < 1e-12  # E|x - y|, x, y ~ N(0, 1)
+
+
+def test_the_lipschitz_penalty_is_the_excess_rate_over_the_median():
+    z = torch.tensor([[0.0], [1.0], [2.0], [3.0]], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0.0, 1.0, 2.0, 3.0], dtype=torch.float64)
+    ones = torch.ones(4, dtype=torch.float64)
+    assert float(lipschitz_penalty(z, y, ones)) < 1e-6  # one rate everywhere: nothing above
+    z = torch.tensor([[0.0], [1.0], [3.0]], dtype=torch.float64, requires_grad=True)
+    penalty = lipschitz_penalty(z, torch.tensor([0.0, 1.0, 10.0], dtype=torch.float64), ones[:3])
+    # rates: 0 (the diagonal, x3), 1 (x2), 10/3 (x2), 9/2 (x2); the median is 1
+    expected = ((10 / 3 - 1) * 2 + (9 / 2 - 1) * 2) / 4
+    assert abs(float(penalty) - expected) < 1e-6
+    penalty.backward()
+    assert float(z.grad[2, 0]) < 0 < float(z.grad[1, 0])  # it pulls the steep pair apart
+
+
+def test_cobos_regularizers_change_the_joint_update_and_round_trip(strings, string_vae):
+    cobo = {"lipschitz_weight": 100.0, "loss_weighting": True, "distance_weight": 0.1}
+    assert strategy_from_settings(JointTraining(**cobo).settings()) == JointTraining(**cobo)
+    for wrong in ({"lipschitz_weight": -1.0}, {"distance_weight": -0.1}):
+        with pytest.raises(InvalidOptionError, match="must be >= 0"):
+            JointTraining(**wrong)
+    with pytest.raises(InvalidOptionError, match="loss_weighting must be True or False"):
+        JointTraining(loss_weighting="yes")
+
+    designs = strings[:64]
+    Y = torch.tensor([[count_a(s)] for s in designs], dtype=torch.float64)
+    X = string_vae.encode(designs)[0].to(torch.float64)
+
+    def updated(**settings):
+        strategy = JointTraining(**SMALL, **settings)
+        vae = copy.deepcopy(string_vae)
+        model = new_deep_kernel_gp(X, Y, num_inducing=16, hidden_dims=(16, 16), seed=0)
+        strategy.update_end_to_end(vae, model, designs, Y, beta=0.1, seed=5)
+        return torch.cat([p.detach().flatten() for p in vae.parameters()])
+
+    plain = updated()
+    assert torch.equal(plain, updated())  # reproducible
+    for name, value in cobo.items():
+        assert not torch.equal(plain, updated(**{name: value})), name
