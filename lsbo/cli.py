@@ -479,9 +479,9 @@ def worker(
     with _executor(workers, scheduler) as (executor, n_workers):
         try:
             data = task.dataset()
-            from lsbo.strategies import strategy_from_settings
+            from lsbo.settings import stored_strategy
 
-            search = strategy_from_settings(stored.settings.get("strategy"))
+            search = stored_strategy(stored.settings)
             optimizer = _optimizer(
                 task, data, options, seed, store, name, False, metadata, None, search
             )

@@ -42,14 +42,26 @@ def normalized(stored: dict[str, Any]) -> dict[str, Any]:
     Options added to lsbo after the run was stored count as their defaults, and runs
     stored before strategies had settings name their strategy only. The VAE's
     ``epochs`` default was 20 before ``epoch_steps`` existed: such a run's 20 reads as
-    the default of its time (``None``), so that it resumes with today's defaults.
+    the default of its time (``None``), so that it resumes with today's defaults. A
+    ``plain`` run stored before ``mutants`` existed searched without design-space
+    candidates: it reads as ``mutants=0``.
     """
+    strategy = stored.get("strategy")
+    if strategy is None or isinstance(strategy, str):
+        strategy = {"name": strategy or "plain"}
+    if strategy.get("name") == "plain" and "mutants" not in strategy:
+        stored = {**stored, "strategy": {**strategy, "mutants": 0}}
     vae = stored.get("options", {}).get("vae")
     if isinstance(vae, dict) and "epoch_steps" not in vae and vae.get("epochs") == 20:
         stored = {**stored, "options": {**stored["options"], "vae": {**vae, "epochs": None}}}
     settings = with_defaults(stored, {"options": options_settings(OptimizerOptions())})
     settings["strategy"] = strategy_from_settings(settings.get("strategy")).settings()
     return settings
+
+
+def stored_strategy(settings: dict[str, Any]) -> Strategy:
+    """The strategy a run stored, read as this version reads it (:func:`normalized`)."""
+    return strategy_from_settings(normalized(settings)["strategy"])
 
 
 def strategy_name(settings: dict[str, Any]) -> str:

@@ -45,6 +45,12 @@ class Codec(ABC):
         """Whether a decoded design is well formed (structure only, not the objective)."""
         return True
 
+    @property
+    def varies(self) -> bool:
+        """Whether :meth:`vary` makes designs: every built-in codec, and a codec of your
+        own once it overrides :meth:`vary`."""
+        return type(self).vary is not Codec.vary
+
     def vary(
         self,
         parents: Sequence[Any],

@@ -23,6 +23,8 @@ from lsbo.strategies.base import (
 
 # how many of the best designs known are the parents of design-space candidates
 MUTANT_PARENTS = 10
+# design-space candidates per step by default, where the codec can make them
+DEFAULT_MUTANTS = 256
 
 
 @dataclass(frozen=True)
@@ -35,23 +37,33 @@ class Plain(Strategy):
             qLogEI ranks at their encodings beside the decoded latent optima; the batch
             takes the best of both, greedily. Such a design is valid by construction
             where the codec can make it so, and none of the budget goes to a point that
-            decodes to nothing new. 0: latent optima only.
+            decodes to nothing new. ``None`` (the default): 256 where the codec can
+            vary designs (:attr:`lsbo.representations.Codec.varies`: every built-in
+            codec), else 0. 0: latent optima only (lsbo's default before 0.3).
         latent_optima: Rank the decoded optima of qLogEI's restarts with the mutants
             (``False``: the mutants alone, as PMO's GP-BO, whose acquisition a genetic
             algorithm optimizes; needs ``mutants``).
     """
 
     name: ClassVar[str] = "plain"
-    mutants: int = 0
+    mutants: int | None = None
     latent_optima: bool = True
 
     def __post_init__(self) -> None:
-        if self.mutants < 0:
-            raise InvalidOptionError(f"mutants must be >= 0, got {self.mutants}")
-        if not self.latent_optima and not self.mutants:
+        if self.mutants is not None and (
+            isinstance(self.mutants, bool) or not isinstance(self.mutants, int) or self.mutants < 0
+        ):
+            raise InvalidOptionError(f"mutants must be >= 0 or None, got {self.mutants!r}")
+        if not self.latent_optima and self.mutants == 0:
             raise InvalidOptionError(
                 "latent_optima=False leaves no candidates: give mutants > 0 as well"
             )
+
+    def mutants_for(self, context: SearchContext) -> int:
+        """How many design-space candidates a step makes (``mutants``, resolved)."""
+        if self.mutants is not None:
+            return self.mutants
+        return DEFAULT_MUTANTS if context.latent.model.codec.varies else 0
 
     def propose(self, context: SearchContext, n: int) -> Tensor:
         """The local optima of qLogEI's restarts, best batch first (``restarts * n x d``):
@@ -76,14 +88,26 @@ class Plain(Strategy):
         """With ``mutants``: the decoded latent optima and the design-space candidates
         that are new and valid, ranked together by qLogEI (the batch chosen greedily,
         each pick pending for the next), after the decodes that are unusable (so that
-        the run records them). Without: ``None`` (the optima are decoded as usual)."""
-        if not self.mutants:
+        the run records them). Without: ``None`` (the optima are decoded as usual).
+
+        Raises:
+            InvalidOptionError: ``latent_optima=False`` with a codec that cannot vary
+                designs.
+        """
+        mutants = self.mutants_for(context)
+        if not mutants:
+            if not self.latent_optima:
+                raise InvalidOptionError(
+                    f"latent_optima=False needs design-space candidates, and "
+                    f"{type(context.latent.model.codec).__qualname__} cannot vary designs "
+                    "(override Codec.vary, or keep latent_optima=True)"
+                )
             return None
         keys: set[str] = set()
         points = self.propose(context, n) if self.latent_optima else None
         usable, unusable = decoded_candidates(context, points, keys)
         rng = np.random.default_rng([context.seed, context.round])
-        made = new_children(context, self.mutants, rng, MUTANT_PARENTS, known=keys)
+        made = new_children(context, mutants, rng, MUTANT_PARENTS, known=keys)
         ranked = usable + made
         if not ranked:
             return unusable

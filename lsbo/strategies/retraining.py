@@ -50,9 +50,12 @@ class WeightedRetraining(Plain):
         learning_rate: Adam step size of the fine-tuning (the paper's 1e-3). One Adam
             carries over from one fine-tuning to the next (and is stored with the VAE).
         batch_size: Designs per gradient step of the fine-tuning.
+        mutants: As :class:`Plain`'s, but 0 by default: design-space candidates
+            have not been measured with retraining yet.
     """
 
     name: ClassVar[str] = "weighted-retraining"
+    mutants: int | None = 0
     k: float = 1e-3
     period: int = 50
     fraction: float = 0.1

@@ -3,6 +3,7 @@ ranking crossover and mutation children beside the decoded latent optima."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import numpy as np
@@ -13,8 +14,10 @@ import lsbo
 from lsbo.acquisition import qlogei_values
 from lsbo.exceptions import InvalidOptionError
 from lsbo.records import Source
+from lsbo.representations import Codec, TokenCodec
+from lsbo.settings import normalized, stored_strategy
 from lsbo.strategies import Genetic, Plain, Screening, get_strategy
-from lsbo.strategies.plain import greedy_order
+from lsbo.strategies.plain import DEFAULT_MUTANTS, greedy_order
 from tests.lsbo.components import FAST, components, context, count_a, observe
 
 
@@ -113,9 +116,51 @@ def test_settings_of_design_space_strategies():
     assert get_strategy("plain", mutants=8).mutants == 8
     assert get_strategy("weighted-retraining", mutants=8).settings()["mutants"] == 8
     with pytest.raises(InvalidOptionError, match="give mutants > 0"):
-        Plain(latent_optima=False)
-    with pytest.raises(InvalidOptionError, match="mutants must be >= 0"):
-        Plain(mutants=-1)
+        Plain(mutants=0, latent_optima=False)
+    for wrong in (-1, 2.5, True):
+        with pytest.raises(InvalidOptionError, match="mutants must be >= 0 or None"):
+            Plain(mutants=wrong)
+    assert Plain().settings() == {"name": "plain", "mutants": None, "latent_optima": True}
+    assert lsbo.WeightedRetraining().mutants == 0  # not yet measured with retraining
+
+
+class FixedTokens(TokenCodec):
+    """A user's codec that makes no designs in design space (no ``vary`` of its own)."""
+
+    vary = Codec.vary
+
+
+def test_plain_ranks_256_mutants_by_default_where_the_codec_can_vary(strings, string_vae):
+    latent, observations, run, gate = components(string_vae, strings)
+    observe(latent, observations, strings[::50])
+    ctx = dataclasses.replace(context(latent, observations, run), usable=gate.is_new_and_valid)
+    assert string_vae.codec.varies and Plain().mutants_for(ctx) == DEFAULT_MUTANTS == 256
+    assert Plain(mutants=0).mutants_for(ctx) == 0 and Plain(mutants=3).mutants_for(ctx) == 3
+    default = [c.design for c in Plain().propose_designs(ctx, 4)]
+    assert default == [c.design for c in Plain(mutants=256).propose_designs(ctx, 4)]
+    assert default != [c.design for c in Plain(mutants=3).propose_designs(ctx, 4)]
+
+    fixed = copy.deepcopy(string_vae)
+    fixed.codec = FixedTokens(string_vae.codec.tokens[1:], string_vae.codec.max_length)
+    latent, observations, run, _ = components(fixed, strings)
+    observe(latent, observations, strings[::50])
+    ctx = context(latent, observations, run)
+    assert not fixed.codec.varies and Plain().mutants_for(ctx) == 0
+    assert Plain().propose_designs(ctx, 4) is None  # the latent optima, decoded as usual
+    with pytest.raises(InvalidOptionError, match="FixedTokens cannot vary designs"):
+        Plain(latent_optima=False).propose_designs(ctx, 4)
+
+
+def test_a_plain_run_stored_before_mutants_existed_reads_as_without_them():
+    assert (
+        normalized({"strategy": {"name": "plain", "latent_optima": True}})["strategy"]["mutants"]
+        == 0
+    )
+    assert normalized({"strategy": "plain"})["strategy"]["mutants"] == 0
+    assert normalized({})["strategy"] == {"name": "plain", "mutants": 0, "latent_optima": True}
+    today = normalized({"strategy": Plain().settings()})["strategy"]
+    assert today["mutants"] is None
+    assert stored_strategy({"strategy": {"name": "plain"}}) == Plain(mutants=0)
     with pytest.raises(InvalidOptionError, match="rate must be in"):
         Genetic(rate=2.0)
 
