@@ -48,7 +48,7 @@ RUNS = HERE / "runs" / "own"
 HEADING = "## A user's own small tasks: default settings, nothing tuned"
 STRATEGIES = (
     "plain",
-    "plain:mutants=256",
+    "plain:mutants=0",
     "trust-region",
     "lol-bo",
     "random",

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from lsbo import Optimizer, OptimizerOptions
+from lsbo import Optimizer, OptimizerOptions, Plain
 from lsbo.exceptions import InvalidOptionError
 from tests.lsbo.components import FAST, count_a
 
@@ -14,8 +14,9 @@ from tests.lsbo.components import FAST, count_a
 def _optimizer(strings, string_vae, setting, storage, name="p"):
     options = OptimizerOptions(**{**FAST.__dict__, "learn_decoded_points": setting})
     return Optimizer(
-        count_a, strings, model=string_vae, options=options, seed=0, storage=storage, name=name
-    )
+        count_a, strings, model=string_vae, options=options, seed=0, storage=storage, name=name,
+        strategy=Plain(mutants=0),  # decoded latent points only: they are what is tested
+    )  # fmt: skip
 
 
 def _states(path):

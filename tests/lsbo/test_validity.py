@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lsbo import Objective, Optimizer, OptimizerOptions
+from lsbo import Objective, Optimizer, OptimizerOptions, Plain
 from lsbo.exceptions import InvalidOptionError
 from tests.lsbo.components import FAST, count_a
 
@@ -23,12 +23,13 @@ class NoDoubleD(Objective):
 
 def _run(strings, string_vae, constraint, objective=None, budget=14, storage=None):
     # without learned decoded points the search returns to invalid regions more often,
-    # which is what these tests need (test_decoded_points.py covers them)
+    # which is what these tests need (test_decoded_points.py covers them); decoded latent
+    # points only (no design-space candidates), as the constraint weighs them
     settings = {"validity_constraint": constraint, "learn_decoded_points": False}
     options = OptimizerOptions(**{**FAST.__dict__, **settings})
     optimizer = Optimizer(
         objective or NoDoubleD(), strings, model=string_vae, options=options, seed=2,
-        storage=storage, name="v",
+        storage=storage, name="v", strategy=Plain(mutants=0),
     )  # fmt: skip
     return optimizer, optimizer.run(budget)
 

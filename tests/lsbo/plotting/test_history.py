@@ -32,7 +32,7 @@ def test_history_of_a_real_run(string_run):
     assert (np.diff(data.best[np.isfinite(data.best)]) >= 0).all()
     assert data.best[-1] == string_run.best_value
     assert data.objective == "count_a" and data.name == "strings"
-    assert set(data.source) <= {"initial", "bo", "fallback"}
+    assert set(data.source) <= {"initial", "bo", "fallback", "mutant"}
 
 
 def test_several_runs_average_up_to_the_shortest():

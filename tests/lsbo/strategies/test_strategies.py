@@ -15,6 +15,7 @@ from lsbo.models import fine_tune_vae
 from lsbo.storage import get_storage
 from lsbo.strategies import (
     STRATEGIES,
+    Plain,
     TrustRegion,
     WeightedRetraining,
     get_strategy,
@@ -230,8 +231,20 @@ def test_a_run_stored_before_strategies_had_settings_resumes(tmp_path, strings, 
     store = get_storage(path)
     run = store.get_run("r")
     store.update_run(run.id, settings={**run.settings, "strategy": "plain"})
-    again = Optimizer(count_a, strings, model=string_vae, options=FAST, storage=path, name="r")
+    # it searched without design-space candidates: it resumes as it was made ...
+    again = Optimizer(
+        count_a, strings, model=string_vae, options=FAST, storage=path, name="r",
+        strategy=Plain(mutants=0),
+    )  # fmt: skip
     assert len(again.run(5).history) == 5
+    # ... and with today's default only when asked to
+    with pytest.raises(SettingsMismatchError, match=r"strategy.mutants: 0 -> None"):
+        Optimizer(count_a, strings, model=string_vae, options=FAST, storage=path, name="r")
+    today = Optimizer(
+        count_a, strings, model=string_vae, options=FAST, storage=path, name="r",
+        accept_changes=True,
+    )  # fmt: skip
+    assert len(today.run(7).history) == 7
 
 
 def test_combined_strategy_retrains_and_keeps_a_trust_region(strings, string_vae):
