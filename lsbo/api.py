@@ -76,10 +76,12 @@ def optimize(
         executor: Evaluate on a ``concurrent.futures.Executor`` or a
             ``dask.distributed.Client``, several designs at once.
         n_workers: Evaluations in flight at once (default: the executor's workers).
-        strategy: ``"plain"`` (default), ``"weighted-retraining"``, ``"trust-region"``,
-            ``"trust-region+weighted-retraining"``, ``"random"``, or a
-            :class:`lsbo.Strategy` with its own settings, built in or your own subclass
-            (see :mod:`lsbo.strategies`).
+        strategy: ``"plain"`` (default: qLogEI ranks decoded latent optima and 256
+            design-space children of the best designs), ``"weighted-retraining"``,
+            ``"trust-region"``, ``"trust-region+weighted-retraining"``, ``"lol-bo"``,
+            ``"random"``, ``"genetic"``, ``"screening"``, or a :class:`lsbo.Strategy`
+            with its own settings, built in or your own subclass (see
+            :mod:`lsbo.strategies`).
 
     Returns:
         The history of evaluations with ``best_design`` and ``best_value``.

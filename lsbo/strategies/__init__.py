@@ -8,7 +8,9 @@ pass an object with its settings::
 
 Built-in names (:data:`STRATEGIES`):
 
-- ``"plain"``: the VAE is trained once; a GP with qLogEI searches a global latent box.
+- ``"plain"`` (the default): the VAE is trained once; a GP with qLogEI ranks the decoded
+  optima of a search of the latent box together with 256 children of the best designs
+  made in design space (crossover and mutation by the codec), at their encodings.
 - ``"weighted-retraining"``: plain, and every ``period`` evaluations the VAE is
   fine-tuned on everything seen so far, good designs weighted up (Tripp et al. 2020).
 - ``"trust-region"``: TuRBO in latent space (Eriksson et al. 2019; LOL-BO, Maus et al.
@@ -23,9 +25,10 @@ Built-in names (:data:`STRATEGIES`):
 - ``"screening"``: the unscored training designs in random order (PMO's baseline): what
   scoring the library you have would find; no GP.
 
-``Plain(mutants=N)`` (and weighted retraining) also lets qLogEI rank ``N`` designs made
-by crossover and mutation of the best ones beside the decoded latent optima;
-``JointTraining(mutants=N)`` ranks them by Thompson sampling beside its latent samples.
+``Plain(mutants=N)`` sets how many designs made by crossover and mutation qLogEI ranks
+beside the decoded latent optima (``0``: the latent optima only; weighted retraining
+takes the same setting, 0 by default); ``JointTraining(mutants=N)`` ranks them by
+Thompson sampling beside its latent samples.
 
 Your own strategy is a subclass of :class:`Strategy` (see :mod:`lsbo.strategies.base`).
 """
