@@ -138,14 +138,23 @@ def list_objectives() -> None:
     """List the built-in objectives."""
     import objectives
 
-    table = Table("name", "designs", "dataset", "direction", "optimum", "description")
-    for name in objectives.names():
+    names = objectives.names()
+    table = Table(
+        # what a user types: never cut, at any width; the rest wraps to what is left
+        Column("name", no_wrap=True, min_width=max(map(len, names))),
+        Column("designs", overflow="fold", min_width=12, ratio=1),
+        Column("dataset", no_wrap=True, min_width=len("100,000")),
+        Column("goal", no_wrap=True),
+        Column("description", overflow="fold", min_width=16, ratio=2),
+    )
+    for name in names:
         module = objectives.load(name)
         cls = module.OBJECTIVE
-        optimum = "-" if cls.optimum is None else f"{cls.optimum:g}"
-        direction = "maximize" if cls.maximize else "minimize"
+        goal = ("max" if cls.maximize else "min") + (
+            "" if cls.optimum is None else f" {cls.optimum:g}"
+        )
         size = f"{module.DATASET_SIZE:,}"
-        table.add_row(name, cls.design_type, size, direction, optimum, cls.description)
+        table.add_row(name, cls.design_type, size, goal, cls.description)
     console.print(table)
 
 
@@ -759,7 +768,10 @@ TOP_DESIGNS = 5  # rows of the summary table after a run
 def best_table(result: OptimizationResult, objective: Objective, n: int) -> Table:
     """The ``n`` best complete evaluations of a run, best first, as a rich table."""
     best = result.direction.ranked(result.history)[:n]
-    table = Table("rank", "value", "design", "evaluation", "source", title=f"best {len(best)}")
+    table = Table(
+        "rank", Column("value", no_wrap=True), "design", "evaluation",
+        Column("source", no_wrap=True), title=f"best {len(best)}",
+    )  # fmt: skip
     for rank, record in enumerate(best, start=1):
         order = result.history.index(record) + 1
         table.add_row(
@@ -865,7 +877,10 @@ def list_runs(
     if not runs:
         _say(f"no runs in {_shown(storage)}", markup=False)
         return
-    table = Table("objective", "strategy", "evaluations", "failed", "best", "updated")
+    table = Table(
+        Column("objective", no_wrap=True), Column("strategy", no_wrap=True), "evaluations",
+        "failed", Column("best", no_wrap=True), "updated",
+    )  # fmt: skip
     table.columns.insert(0, Column("name", no_wrap=True))
     for run in runs:
         spec = (run.settings.get("metadata") or {}).get("objective_spec") or run.objective

@@ -116,6 +116,17 @@ def test_objectives_lists_every_builtin(monkeypatch):
     assert "20,000" in rows["qed"] and "0.948" in rows["qed"] and "image" in rows["shapes"]
 
 
+@pytest.mark.parametrize("width", [60, 80])
+def test_objectives_keeps_every_name_whole_in_a_narrow_terminal(monkeypatch, width):
+    monkeypatch.setattr(lsbo.cli.console, "_width", width)
+    result = runner.invoke(app, ["objectives"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= width
+    firsts = {line.split("│")[1].strip() for line in lines if line.count("│") > 2}
+    assert set(objectives.names()) <= firsts  # each name whole, on its row's first line
+
+
 MOLECULE_TASK = """
 from objectives import qed
 from lsbo import OptimizerOptions, TrainingOptions
