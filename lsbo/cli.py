@@ -6,9 +6,10 @@ import shlex
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
@@ -186,19 +187,53 @@ def _task_model(
 
     codec = task.make_codec(data.designs)
     start = time.perf_counter()
-    with console.status(f"training the VAE on {len(data.designs):,} designs..."):
+    training = f"training the VAE on {len(data.designs):,} designs"
+    with console.status(f"{training}...") as status:
+        epochs = _epoch_lines(training, options.vae, status if console.is_terminal else None)
         if cache is None:
-            model, _ = fit_new_vae(data.designs, codec, options.latent_dim, options.vae, seed)
+            model, _ = fit_new_vae(
+                data.designs, codec, options.latent_dim, options.vae, seed, callback=epochs
+            )
             # as a cached VAE: what tells its validation split, for its assessment
             model.metadata.update(training=asdict(options.vae), seed=seed)
             hit = False
         else:
             model, hit = cached_vae(
-                cache, data.designs, codec, options.latent_dim, options.vae, seed, prefix=name
-            )
+                cache, data.designs, codec, options.latent_dim, options.vae, seed, prefix=name,
+                callback=epochs,
+            )  # fmt: skip
     how = "loaded the cached VAE" if hit else "trained the VAE"
     console.print(f"{how} in {time.perf_counter() - start:.1f} s")
     return model
+
+
+def _epoch_lines(
+    training: str, options: Any, status: Any
+) -> Callable[[int, float, float | None], None]:
+    """A training callback that shows each epoch in ``status`` (a live terminal), or
+    prints it as a line (output to a file or a pipe)."""
+    from lsbo.models.training import AUTO_EPOCHS
+
+    most = options.epochs if options.epochs is not None else AUTO_EPOCHS
+    start = time.perf_counter()
+
+    def show(epoch: int, loss: float, validation: float | None) -> None:
+        held_out = "" if validation is None else f", held-out loss {validation:.4g}"
+        text = (
+            f"{training}: epoch {epoch + 1} of at most {most}, loss {loss:.4g}{held_out}, "
+            f"{_clock(time.perf_counter() - start)} so far"
+        )
+        if status is not None:
+            status.update(text)
+        else:
+            _say(text, markup=False)
+
+    return show
+
+
+def _clock(seconds: float) -> str:
+    """``h:mm:ss``."""
+    return str(timedelta(seconds=round(max(seconds, 0.0))))
 
 
 def _default_cache_dir() -> Path:
@@ -418,6 +453,12 @@ def run(
     }
     if designs is not None:  # what a worker needs to rebuild a function objective
         metadata.update(designs=str(designs.resolve()), maximize=not minimize)
+    _say(
+        f"run {name!r}: up to {budget} evaluations of {_label(spec)} with the {strategy} "
+        f"strategy, {batch_size} per step; first the VAE (trained here, or taken from the "
+        "stored run or the cache), then the search, with the time left once it runs",
+        markup=False,
+    )
     with _executor(workers, scheduler) as (executor, n_workers):
         try:
             data = task.dataset()
@@ -700,6 +741,11 @@ def _run_with_progress(
         best = opt.result().best_value
         return "best -" if best is None else f"best {best:.4g}"
 
+    if not console.is_terminal:  # a file, a pipe, a CI log: plain lines, no live bar
+        return optimizer.run(
+            budget, callbacks=[_progress_lines(optimizer, budget, description)],
+            executor=executor, n_workers=n_workers,
+        )  # fmt: skip
     with Progress(*columns, console=console) as progress:
         bar = progress.add_task(
             description(optimizer), total=budget, completed=optimizer.n_evaluated
@@ -710,6 +756,34 @@ def _run_with_progress(
             progress.update(bar, completed=opt.n_evaluated, description=description(opt))
 
         return optimizer.run(budget, callbacks=[update], executor=executor, n_workers=n_workers)
+
+
+# without a terminal, a progress line at least every this many seconds or 1/20 of the run
+PROGRESS_SECONDS = 30.0
+
+
+def _progress_lines(
+    optimizer: Optimizer, budget: int, description: Callable[[Optimizer], str]
+) -> Callable[[Optimizer, Any], None]:
+    """A run callback that prints a plain line every 1/20 of the budget or every
+    :data:`PROGRESS_SECONDS`: evaluations done, best so far, phase, time left."""
+    start, first = time.perf_counter(), optimizer.n_evaluated
+    last = [start, first]
+    every = max(1, budget // 20)
+
+    def line(opt: Optimizer, record: Any) -> None:
+        now, done = time.perf_counter(), opt.n_evaluated
+        if done < budget and done - last[1] < every and now - last[0] < PROGRESS_SECONDS:
+            return
+        last[:] = [now, done]
+        left = (now - start) / max(done - first, 1) * max(budget - done, 0)
+        _say(
+            f"{done}/{budget} evaluations, {description(opt)}, {opt.phase}, "
+            f"{_clock(now - start)} elapsed, about {_clock(left)} left",
+            markup=False,
+        )
+
+    return line
 
 
 def _print_result(

@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,7 @@ def cached_vae(
     seed: int = 0,
     prefix: str = "vae",
     device: str | torch.device = "cpu",
+    callback: Callable[[int, float, float | None], None] | None = None,
 ) -> tuple[VAE, bool]:
     """Load the VAE trained on these designs with these settings, or train and store it.
 
@@ -82,8 +83,8 @@ def cached_vae(
 
     Args:
         directory: Folder of the cache (created if missing).
-        designs, codec, latent_dim, options, seed, device: As in
-            :func:`lsbo.models.fit_new_vae`.
+        designs, codec, latent_dim, options, seed, device, callback: As in
+            :func:`lsbo.models.fit_new_vae` (``callback`` runs only when it trains).
         prefix: Start of the file name, e.g. the objective's name. A model cached
             under another prefix with the same data and settings is used as well.
 
@@ -108,7 +109,7 @@ def cached_vae(
                 )
             except ModelFileError as exc:
                 warnings.warn(f"ignoring the cached model: {exc}", stacklevel=2)
-    model, report = fit_new_vae(designs, codec, latent_dim, options, seed, device)
+    model, report = fit_new_vae(designs, codec, latent_dim, options, seed, device, callback)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.tmp")
     model.save(

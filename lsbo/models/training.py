@@ -223,6 +223,7 @@ def fit_new_vae(
     options: TrainingOptions | None = None,
     seed: int = 0,
     device: str | torch.device = "cpu",
+    callback: Callable[[int, float, float | None], None] | None = None,
 ) -> tuple[VAE, TrainingReport]:
     """Build the built-in VAE for the designs and train it from a seeded initialisation.
 
@@ -233,6 +234,7 @@ def fit_new_vae(
         options: Training settings.
         seed: Seeds the initial weights and the training.
         device: Where to train.
+        callback: Called after each epoch, as in :func:`train_vae`.
 
     Returns:
         ``(model, report)``; the report is also in ``model.metadata["report"]``
@@ -243,7 +245,7 @@ def fit_new_vae(
     with torch.random.fork_rng():
         torch.manual_seed(seed)  # weight initialisation uses the global generator
         model = build_vae(codec, latent_dim, **options.architecture).to(device)
-    report = train_vae(model, designs, options=options, seed=seed)
+    report = train_vae(model, designs, options=options, seed=seed, callback=callback)
     model.metadata["report"] = report.to_dict()  # saved with the model, for plots
     return model, report
 

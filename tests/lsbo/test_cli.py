@@ -3,6 +3,7 @@
 import contextlib
 import os
 import pickle
+import re
 import shlex
 import signal
 import subprocess
@@ -266,6 +267,23 @@ def test_a_run_is_stored_in_the_current_folder_and_the_same_command_continues(ta
     code, out = lsbo_main(capsys, "run", task.name, "--budget", 6, "--no-cache")
     assert code == 0 and "run 'toy-seed0' already has 6 evaluations; raise --budget" in out
     assert len(designs("lsbo-runs.db", "toy-seed0")) == 6
+
+
+def test_without_a_terminal_progress_is_plain_lines(task, capsys, monkeypatch):
+    monkeypatch.setattr(lsbo.cli, "PROGRESS_SECONDS", 0.0)  # a line after every evaluation
+    code, out = lsbo_main(capsys, "run", task.name, "--budget", 6, "--no-cache")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0].startswith("run 'toy-seed0': up to 6 evaluations of toy with the plain")
+    epochs = [line for line in lines if line.startswith("training the VAE on 320 designs: epoch")]
+    assert [line.split(": epoch ")[1].split(",")[0] for line in epochs] == [
+        "1 of at most 2",
+        "2 of at most 2",
+    ]
+    progress = [line for line in lines if " evaluations, best " in line]
+    assert [line.split(" ")[0] for line in progress] == [f"{n}/6" for n in range(1, 7)]
+    assert all(re.search(r"elapsed, about \d+:\d\d:\d\d left$", line) for line in progress)
+    assert "\r" not in out and "\x1b" not in out  # no live bar, no terminal codes
 
 
 def test_other_settings_under_the_same_name_need_accept_changes(task, capsys):
