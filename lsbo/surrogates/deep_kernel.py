@@ -92,6 +92,14 @@ class DeepKernelGP(ApproximateGPyTorchModel):
         self.outcome_transform(train_Y.to(inducing_points))
         self.outcome_transform.eval()
 
+    def train(self, mode: bool = True) -> DeepKernelGP:
+        """Train mode for the GP, never for the standardization: in train mode BoTorch's
+        ``Standardize`` refits its mean and deviation to every minibatch it sees, and an
+        update on a new batch would put those values in the batch's own units."""
+        super().train(mode)
+        self.outcome_transform.eval()
+        return self
+
     def standardize(self, Y: Tensor) -> Tensor:
         """``n x 1`` values in the model's units (``n``)."""
         return self.outcome_transform(Y)[0].squeeze(-1)

@@ -60,6 +60,19 @@ def test_an_update_on_new_points_moves_the_prediction_there():
     assert bool(((target - after).abs() < (target - before).abs()).all())
 
 
+def test_training_keeps_the_standardization_of_the_first_values():
+    X = torch.randn(100, 3, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    Y = 3 * X[:, :1] + 10
+    model = new_deep_kernel_gp(X, Y, num_inducing=16, hidden_dims=(8,), epochs=1, seed=0)
+    means, stdvs = model.outcome_transform.means.clone(), model.outcome_transform.stdvs.clone()
+    assert torch.allclose(means, Y.mean()) and torch.allclose(stdvs, Y.std())
+    high = torch.full((5, 1), 100.0, dtype=torch.float64)
+    fit_deep_kernel_gp(model, torch.randn(5, 3, dtype=torch.float64), high, epochs=1, num_data=105)
+    assert torch.equal(model.outcome_transform.means, means)  # not refitted to the new batch
+    assert torch.equal(model.outcome_transform.stdvs, stdvs)
+    assert float(model.standardize(high)[0]) > 25  # far above the first values, as they are
+
+
 def test_the_gp_loss_is_differentiable_in_the_latent_points():
     X = torch.randn(40, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
     model = new_deep_kernel_gp(X, smooth(X), num_inducing=16, hidden_dims=(8,), epochs=1, seed=0)
