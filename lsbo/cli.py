@@ -212,9 +212,9 @@ def _epoch_lines(
 ) -> Callable[[int, float, float | None], None]:
     """A training callback that shows each epoch in ``status`` (a live terminal), or
     prints it as a line (output to a file or a pipe)."""
-    from lsbo.models.training import AUTO_EPOCHS
+    from lsbo.models.training import epoch_plan
 
-    most = options.epochs if options.epochs is not None else AUTO_EPOCHS
+    most = epoch_plan(options, 1)[0]  # the number of epochs does not depend on the data
     start = time.perf_counter()
 
     def show(epoch: int, loss: float, validation: float | None) -> None:

@@ -167,6 +167,11 @@ class JointTraining(Strategy):
                 f"loss_weighting must be True or False, got {self.loss_weighting!r}"
             )
 
+    @property
+    def _regularized(self) -> bool:
+        """Whether the joint update needs the values (a CoBO regularizer on them is on)."""
+        return bool(self.lipschitz_weight) or self.loss_weighting
+
     def settings(self) -> dict[str, Any]:
         """The stored settings (``hidden_dims`` as a list, as JSON keeps it)."""
         return {**super().settings(), "hidden_dims": list(self.hidden_dims)}
@@ -395,14 +400,15 @@ class JointTraining(Strategy):
         for _ in range(self.update_epochs):
             for index in torch.randperm(len(Y), generator=generator).split(self.update_batch_size):
                 nll, kl, z = vae.elbo_terms(x[index.to(x.device)], generator)
-                y = model.standardize(Y[index]).detach()
-                weights = dbas_weights(y) if self.loss_weighting else torch.ones_like(y)
-                loss = (weights.to(nll) * nll + beta * kl).mean()
+                y = model.standardize(Y[index]).detach() if self._regularized else None
+                weights = dbas_weights(y) if self.loss_weighting and y is not None else None
+                loss = (nll * (1.0 if weights is None else weights.to(nll)) + beta * kl).mean()
                 if self.surrogate_weight:
                     surrogate = model.loss(z.to("cpu", Y.dtype), Y[index], len(Y))
                     loss = loss + self.surrogate_weight * surrogate
-                if self.lipschitz_weight and len(index) > 1:
-                    penalty = lipschitz_penalty(z, y.to(z), weights.to(z))
+                if self.lipschitz_weight and y is not None and len(index) > 1:
+                    pairs = torch.ones_like(y) if weights is None else weights
+                    penalty = lipschitz_penalty(z, y.to(z), pairs.to(z))
                     loss = loss + self.lipschitz_weight * penalty
                 if self.distance_weight and len(index) > 1:
                     gap = pairwise_distances(z).mean() - prior_distance(z.shape[-1])

@@ -39,8 +39,8 @@ class Plain(Strategy):
             where the codec can make it so, and none of the budget goes to a point that
             decodes to nothing new. ``None`` (the default): 256 where the codec can
             vary designs (:attr:`lsbo.representations.Codec.varies`: every built-in
-            codec), else 0. 0: latent optima only (the default until design-space
-            candidates measured better on every task tried, benchmarks/RESULTS.md).
+            codec), else 0. 0: latent optima only (the former default; the two are
+            compared in benchmarks/RESULTS.md, "The measured default").
         latent_optima: Rank the decoded optima of qLogEI's restarts with the mutants
             (``False``: the mutants alone, as PMO's GP-BO, whose acquisition a genetic
             algorithm optimizes; needs ``mutants``).
