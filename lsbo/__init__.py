@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsbo._deprecated import moved
 from lsbo.exceptions import LsboError, PoorVAEWarning
-from lsbo.objective import Dataset, Evaluation, FunctionObjective, Objective
+from lsbo.objective import Dataset, Evaluation, ExternalObjective, FunctionObjective, Objective
 
 __version__ = "0.2.0"
 
@@ -25,6 +25,9 @@ _LAZY = {
     "list_runs": "lsbo.api",
     "delete_run": "lsbo.api",
     "upgrade_run_models": "lsbo.api",
+    "write_batch": "lsbo.batch",
+    "read_batch": "lsbo.batch",
+    "tell_batch": "lsbo.batch",
     "Optimizer": "lsbo.optimizer",
     "OptimizerOptions": "lsbo.options",
     "TrainingOptions": "lsbo.models",
@@ -75,6 +78,7 @@ __all__ = [
     "Dataset",
     "Direction",
     "Evaluation",
+    "ExternalObjective",
     "FunctionObjective",
     "Genetic",
     "GrammarCodec",
@@ -105,11 +109,15 @@ __all__ = [
     "list_runs",
     "load_run",
     "optimize",
+    "read_batch",
+    "tell_batch",
     "upgrade_run_models",
+    "write_batch",
 ]
 
 if TYPE_CHECKING:
     from lsbo.api import delete_run, list_runs, load_run, optimize, upgrade_run_models
+    from lsbo.batch import read_batch, tell_batch, write_batch
     from lsbo.execution import DaemonThreadExecutor
     from lsbo.models import TrainingOptions, VAEQuality
     from lsbo.optimizer import Optimizer

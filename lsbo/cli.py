@@ -508,6 +508,11 @@ def worker(
     stored = _stored_run(store, storage, name)
     metadata = stored.settings.get("metadata") or {}
     spec = metadata.get("objective_spec")
+    if metadata.get("external"):
+        raise LsboError(
+            f"run {name!r} is measured outside lsbo: ask for designs with `lsbo ask "
+            f"{name} --out FILE` and record their values with `lsbo tell {name} FILE`"
+        )
     if not spec:
         raise LsboError(
             f"run {name!r} in {_shown(storage)} does not say which objective it optimizes "
@@ -539,6 +544,214 @@ def worker(
         except KeyboardInterrupt:
             _interrupted(ctx, store, storage, name, {})
     _print_result(result, data.scores, storage, optimizer.objective)
+
+
+@app.command()
+def ask(
+    name: Annotated[str, typer.Argument(help="The run's name: a stored run, or a new one.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            show_default=False,
+            help="The batch file to write (.csv, columns number,design); an existing one "
+            "is kept unless --overwrite.",
+        ),
+    ],
+    n: Annotated[int, typer.Option("--n", min=1, help="Designs to propose.")] = 8,
+    storage: Storage = DEFAULT_STORAGE,
+    designs: Annotated[
+        Path | None,
+        typer.Option(
+            show_default=False,
+            help="Make a new run of designs measured outside lsbo: its training designs "
+            "(one per line, a .csv with 'design' and 'score' columns, or a .npy of images).",
+        ),
+    ] = None,
+    minimize: Annotated[
+        bool, typer.Option("--minimize", help="New run: smaller measured values are better.")
+    ] = False,
+    strategy: Annotated[
+        str | None,
+        typer.Option(show_default=False, help="New run: how to search (default: plain)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(show_default=False, help="New run: its seed (default: 0).")
+    ] = None,
+    epochs: Epochs = None,
+    latent_dim: LatentDim = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where trained VAEs are cached.")] = None,
+    pending: Annotated[
+        bool,
+        typer.Option(
+            "--pending",
+            help="Propose nothing: write the run's proposals that are still waiting for a "
+            "value (e.g. to replace a lost batch file).",
+        ),
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace the file --out if it exists.")
+    ] = False,
+) -> None:
+    """Propose a batch of designs for a stored run and write them to a file for the lab.
+
+    Measure them, add a 'value' column (a number; empty or 'failed' for a failed
+    measurement), then `lsbo tell NAME FILE`. Asking again before telling gives new
+    designs; asking is not limited by the run's budget. With --designs, the first ask
+    makes a run of designs measured outside lsbo (README: the lab loop).
+    """
+    from lsbo.batch import write_batch
+
+    if storage in IN_MEMORY:
+        raise LsboError("ask and tell work on a stored run: give --storage a file or URL")
+    if out.exists() and not overwrite:
+        raise InvalidOptionError(
+            f"{str(out)!r} exists (a batch waiting for values?); give another --out, or "
+            "--overwrite to replace it"
+        )
+    if not out.parent.is_dir():
+        raise InvalidOptionError(f"cannot write {str(out)!r}: no folder {str(out.parent)!r}")
+    store = _open_storage(storage)
+    new = {"strategy": strategy, "seed": seed, "epochs": epochs, "latent_dim": latent_dim}
+    if store.get_run(name) is None:
+        if pending:
+            _stored_run(store, storage, name)  # the error, with how to make the run
+        optimizer = _new_external_run(store, storage, name, designs, minimize, cache_dir, new)
+    else:
+        optimizer = _open_for_ask(store, storage, name, designs, minimize, new)
+    if pending:
+        proposals = optimizer.pending()
+        if not proposals:
+            raise LsboError(f"run {name!r} has no proposal waiting for a value")
+    else:
+        with console.status(f"proposing {n} designs..."):
+            proposals = optimizer.ask(n, external=True)
+    write_batch(proposals, out)
+    numbers = ", ".join(str(p.number) for p in proposals)
+    _say(
+        f"wrote {len(proposals)} designs of run {name!r} to {str(out)!r} (proposals "
+        f"{numbers}). Measure them, add a 'value' column, then: lsbo tell {name} {out}"
+        + ("" if storage == DEFAULT_STORAGE else f" --storage {_shown(storage)}"),
+        markup=False,
+    )
+
+
+def _new_external_run(
+    store: RDBStorage,
+    storage: str,
+    name: str,
+    designs: Path | None,
+    minimize: bool,
+    cache_dir: Path | None,
+    new: dict[str, Any],
+) -> Optimizer:
+    """A new run of designs measured outside lsbo, with its VAE trained (or cached)."""
+    import objectives
+
+    if designs is None:
+        raise RunNotFoundError(
+            f"no run {name!r} in {_shown(storage)}; make one of designs you measure "
+            f"yourself with: lsbo ask {name} --designs FILE --out FILE (or one of a "
+            f"built-in objective with: lsbo run OBJECTIVE --name {name})"
+        )
+    task = objectives.external_task(designs, maximize=not minimize)
+    search = objectives.strategy(task, new["strategy"] or "plain")
+    seed = new["seed"] or 0
+    options = _task_options(task, new["epochs"], new["latent_dim"])
+    metadata = {
+        "external": True,
+        "designs": str(designs.resolve()),
+        "maximize": not minimize,
+        "epochs": new["epochs"],
+        "latent_dim": new["latent_dim"],
+    }
+    data = task.dataset()
+    cache = cache_dir or _default_cache_dir()
+    vae = _task_model(task, "external", data, options, seed, cache)
+    return _optimizer(task, data, options, seed, store, name, False, metadata, vae, search)
+
+
+def _open_for_ask(
+    store: RDBStorage,
+    storage: str,
+    name: str,
+    designs: Path | None,
+    minimize: bool,
+    new: dict[str, Any],
+) -> Optimizer:
+    """A stored run, to ask for designs: one measured outside lsbo, or one of `lsbo run`."""
+    from lsbo.settings import stored_strategy
+
+    stored = _stored_run(store, storage, name)
+    metadata = stored.settings.get("metadata") or {}
+    given = [f"--{k.replace('_', '-')}" for k, v in new.items() if v is not None]
+    if designs is not None and str(designs.resolve()) != metadata.get("designs"):
+        given.append("--designs")
+    if minimize and metadata.get("maximize", True):
+        given.append("--minimize")
+    if given:
+        raise InvalidOptionError(
+            f"run {name!r} exists: {', '.join(given)} would change it (they only make a "
+            f"new run); ask without them, or give a new name"
+        )
+    if not _has_stored_vae(store, name):
+        raise LsboError(f"run {name!r} has no VAE yet; its `lsbo run` trains one first")
+    if metadata.get("external"):
+        import objectives
+
+        task = objectives.external_task(metadata["designs"], bool(metadata.get("maximize", True)))
+    elif metadata.get("objective_spec"):
+        task = _stored_task(metadata, metadata["objective_spec"])
+    else:
+        raise LsboError(
+            f"run {name!r} in {_shown(storage)} was made from Python: ask for designs with "
+            "lsbo.Optimizer(objective, designs, storage=..., name=...).ask(n, external=True) "
+            "and lsbo.write_batch"
+        )
+    options = _task_options(task, metadata.get("epochs"), metadata.get("latent_dim"))
+    seed = int(stored.settings.get("seed", 0))
+    data = task.dataset()
+    search = stored_strategy(stored.settings)
+    return _optimizer(task, data, options, seed, store, name, False, metadata, None, search)
+
+
+@app.command()
+def tell(
+    name: Annotated[str, typer.Argument(help="The run's name.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A batch file of `lsbo ask` with a 'value' column added: a number, or "
+            "empty or 'failed' for a failed measurement.",
+        ),
+    ],
+    storage: Storage = DEFAULT_STORAGE,
+) -> None:
+    """Record the measured values of a batch file in its run.
+
+    The whole file is checked first: a malformed row, a number the run did not propose
+    or told already with another value records nothing. Telling the same file twice
+    changes nothing.
+    """
+    from lsbo.api import load_run
+    from lsbo.batch import tell_batch
+
+    if storage in IN_MEMORY:
+        raise LsboError("ask and tell work on a stored run: give --storage a file or URL")
+    store = _existing_storage(storage)
+    _stored_run(store, storage, name)
+    report = tell_batch(store, name, file)
+    failed = sum(r.status == "failed" for r in report.told)
+    parts = [f"told {len(report.told)} values to run {name!r} ({failed} failed)"]
+    if report.unchanged:
+        parts.append(f"{len(report.unchanged)} rows were told before, with the same values")
+    result = load_run(store, name, with_model=False)
+    best = result.best_value
+    shown = "-" if best is None else f"{best:.6g}"
+    parts.append(f"{len(result.history)} evaluations in all, best {shown}")
+    if result.n_pending:
+        parts.append(f"{result.n_pending} proposals still waiting for a value")
+    _say("; ".join(parts), markup=False)
 
 
 def _run_model(

@@ -65,6 +65,11 @@ class RunNotFoundError(_RunExistsError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class BatchFileError(LsboError, ValueError):
+    """A batch file of the lab loop (``lsbo ask`` / ``lsbo tell``) is missing, malformed,
+    or does not fit its run; the message names the row."""
+
+
 class SearchExhaustedError(LsboError):
     """Every latent point tried decodes to an invalid design or one already evaluated."""
 

@@ -169,6 +169,28 @@ class FunctionObjective(Objective):
         return [self.function(design) for design in designs]
 
 
+class ExternalObjective(Objective):
+    """The objective of a run whose designs are evaluated outside lsbo (an assay, a
+    synthesis, a simulation elsewhere): proposals come from ``ask(external=True)`` or
+    ``lsbo ask``, values from ``tell`` or ``lsbo tell``. Evaluating it is an error.
+
+    Args:
+        maximize: Whether larger measured values are better.
+    """
+
+    name = "external"
+
+    def __init__(self, maximize: bool = True) -> None:
+        self.maximize = maximize  # type: ignore[misc]
+
+    def _evaluate(self, designs: Sequence[Any]) -> list[Any]:
+        raise ObjectiveError(
+            "this run's designs are evaluated outside lsbo: ask for a batch with "
+            "Optimizer.ask(n, external=True) or `lsbo ask`, and tell the measured values "
+            "with Optimizer.tell or `lsbo tell`"
+        )
+
+
 def as_objective(objective: Any, maximize: bool | None = None) -> Objective:
     """Return ``objective`` as an :class:`Objective`, wrapping a plain function.
 

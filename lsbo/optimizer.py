@@ -18,6 +18,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import torch
@@ -25,11 +26,17 @@ from botorch.models.model import Model
 from linear_operator.utils.warnings import NumericalWarning
 
 from lsbo.acquisition.trust_region import TrustRegionState
-from lsbo.exceptions import InvalidOptionError, SearchExhaustedError
+from lsbo.exceptions import InvalidOptionError, ObjectiveError, SearchExhaustedError
 from lsbo.gate import ProposalGate, Step
 from lsbo.latent_space import LatentSpace
 from lsbo.models import VAE, assess_vae, held_out_designs, warn_if_poor
-from lsbo.objective import Evaluation, Objective, as_evaluation, as_objective
+from lsbo.objective import (
+    Evaluation,
+    ExternalObjective,
+    Objective,
+    as_evaluation,
+    as_objective,
+)
 from lsbo.observations import Observations
 from lsbo.options import OptimizerOptions
 from lsbo.records import (
@@ -195,7 +202,9 @@ class Optimizer:
         self.sync()
         return self.run_storage.all_pending()
 
-    def ask(self, n: int | None = None, *, budget: int | None = None) -> list[Proposal]:
+    def ask(
+        self, n: int | None = None, *, budget: int | None = None, external: bool = False
+    ) -> list[Proposal]:
         """Propose ``n`` new, valid designs (default ``options.batch_size``), each stored
         as pending before this returns; pending ones of every process are avoided.
 
@@ -203,6 +212,12 @@ class Optimizer:
             n: Designs wanted.
             budget: Stop early once the run holds this many evaluations, done or
                 running, in every process (what :meth:`run` asks with).
+            external: The designs are evaluated outside lsbo (a lab, another cluster)
+                and told later, perhaps by another process (``lsbo tell``): they stay
+                pending until told, and no ``run`` or worker takes them for lost when
+                this process ends. Otherwise a proposal of a process that ended, or
+                that ``stale_after`` seconds of :meth:`run` did not hear of, is
+                evaluated again by the next ``run``.
         """
         n = self.options.batch_size if n is None else n
         if n < 1:
@@ -211,7 +226,8 @@ class Optimizer:
         iteration = self.run_storage.next_iteration()
         step = Step(iteration, self.seed * 1_000_003 + iteration * 7919, budget)
         try:
-            return self._propose(n, step)
+            with self.run_storage.external() if external else nullcontext():
+                return self._propose(n, step)
         except BudgetReached:  # other processes filled the budget: keep what was stored
             return [p for p in self.run_storage.pending.values() if p.iteration == iteration]
         finally:
@@ -419,6 +435,11 @@ class Optimizer:
         """
         if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
             raise InvalidOptionError(f"budget must be an integer >= 1, got {budget!r}")
+        if isinstance(self.objective, ExternalObjective):
+            raise ObjectiveError(
+                f"run {self.name!r} is evaluated outside lsbo, so it cannot run: ask for "
+                "designs with ask(n, external=True) (or `lsbo ask`) and tell their values"
+            )
         run_budget(self, budget, callbacks, executor, n_workers)
         return self.result()
 

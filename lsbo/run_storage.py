@@ -48,6 +48,9 @@ from lsbo.storage.serialize import (
 
 # a pending proposal whose worker died this many times is recorded as failed
 MAX_ATTEMPTS = 3
+# the worker of a proposal evaluated outside lsbo (a lab, another cluster) begins with
+# this: it stays pending until told, however long that takes, and is never taken for lost
+EXTERNAL = "external:"
 
 
 @dataclass
@@ -82,6 +85,7 @@ class RunStorage:
         self.dtype = dtype
         self.stale_after = stale_after
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._adding_as = self.worker  # the worker that new proposals are stored under
         self.pending: dict[int, Proposal] = {}  # asked by this process, not yet told
         self.foreign: dict[int, dict[str, Any]] = {}  # pending rows of other processes
         self._done: set[int] = set()  # numbers of told and invalid proposals
@@ -162,6 +166,8 @@ class RunStorage:
         stale = []
         for row in self.foreign.values():
             worker = row["worker"]
+            if worker is not None and worker.startswith(EXTERNAL):
+                continue  # evaluated outside lsbo: pending until told
             silent = now - (row["heartbeat_at"] or row["created_at"]) > self.stale_after
             if worker is None or silent or _is_dead(worker, host):
                 stale.append(row)
@@ -209,6 +215,23 @@ class RunStorage:
         rows = self.storage.proposals(self.id, self._last_row, released)
         self.foreign.update((r["number"], r) for r in rows if r["number"] in released)
 
+    @contextmanager
+    def external(self) -> Iterator[None]:
+        """Proposals stored inside are evaluated outside lsbo: they stay pending until
+        told, from any process, and no other process takes them for lost."""
+        self._adding_as, before = EXTERNAL + self.worker, set(self.pending)
+        try:
+            yield
+        finally:
+            self._adding_as = self.worker
+            # held as another process's: sync() then sees them told from anywhere
+            added = [number for number in self.pending if number not in before]
+            rows = self.storage.proposals(self.id, self._last_row, added) if added else []
+            for row in rows:
+                if row["number"] in added:
+                    self.foreign[row["number"]] = row
+                    del self.pending[row["number"]]
+
     # -- writing ----------------------------------------------------------------------
 
     def next_iteration(self) -> int:
@@ -242,7 +265,7 @@ class RunStorage:
             iteration=iteration,
             source=source.value,
             attempts=1,
-            worker=self.worker,
+            worker=self._adding_as,
             started_at=now,
             heartbeat_at=now,
         )

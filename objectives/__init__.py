@@ -86,8 +86,7 @@ def function_task(spec: str, designs: str | os.PathLike[str], maximize: bool = T
         UnknownObjectiveError: No such file, or no such function in it.
         InvalidDesignsError: The designs file is missing or malformed.
     """
-    from lsbo import Dataset, FunctionObjective, OptimizerOptions
-    from lsbo.representations import codec_for
+    from lsbo import Dataset, FunctionObjective
 
     match = _FUNCTION_SPEC.match(spec)
     if match is None:
@@ -103,10 +102,42 @@ def function_task(spec: str, designs: str | os.PathLike[str], maximize: bool = T
             f"{path} defines no function {match['function']!r} (it defines: "
             f"{', '.join(defined) or 'no functions'})"
         )
-    data = Dataset.from_file(designs)
-    task = ModuleType(f"lsbo_function_task_{match['function']}")
+    task = _designs_task(
+        f"lsbo_function_task_{match['function']}",
+        Dataset.from_file(designs),
+        partial(FunctionObjective, function, maximize),
+    )
     task.__file__ = str(path.resolve())
-    task.OBJECTIVE = partial(FunctionObjective, function, maximize)  # type: ignore[attr-defined]
+    return task
+
+
+def external_task(designs: str | os.PathLike[str], maximize: bool = True) -> ModuleType:
+    """A task whose designs are measured outside lsbo (``lsbo ask`` / ``lsbo tell``).
+
+    Like :func:`function_task`, with an :class:`lsbo.ExternalObjective` in place of a
+    function: proposals are asked for and their values told, never computed here.
+
+    Args:
+        designs: The training designs, as for :func:`function_task`.
+        maximize: Whether larger measured values are better.
+
+    Raises:
+        InvalidDesignsError: The designs file is missing or malformed.
+    """
+    from lsbo import Dataset, ExternalObjective
+
+    return _designs_task(
+        "lsbo_external_task", Dataset.from_file(designs), partial(ExternalObjective, maximize)
+    )
+
+
+def _designs_task(name: str, data: Any, objective: Any) -> ModuleType:
+    """A task module of a fixed dataset, lsbo's codec and options, and ``objective``."""
+    from lsbo import OptimizerOptions
+    from lsbo.representations import codec_for
+
+    task = ModuleType(name)
+    task.OBJECTIVE = objective  # type: ignore[attr-defined]
     task.dataset = lambda n=None, seed=0: data  # type: ignore[attr-defined]
     task.make_codec = codec_for  # type: ignore[attr-defined]
     task.default_options = OptimizerOptions  # type: ignore[attr-defined]
