@@ -183,6 +183,7 @@ def _operational(timeout: float | None, max_failures: int | None) -> dict[str, A
 def _task_model(
     task: Any, name: str, data: Any, options: Any, seed: int, cache: Path | None
 ) -> Any:
+    import objectives
     from lsbo.models import cached_vae, fit_new_vae
 
     codec = task.make_codec(data.designs)
@@ -200,11 +201,21 @@ def _task_model(
         else:
             model, hit = cached_vae(
                 cache, data.designs, codec, options.latent_dim, options.vae, seed, prefix=name,
-                callback=epochs,
+                callback=epochs, pretrained=[objectives.PRETRAINED],
             )  # fmt: skip
     how = "loaded the cached VAE" if hit else "trained the VAE"
+    if hit and _shipped(model):
+        how = "loaded the VAE shipped with lsbo for these data and settings"
     console.print(f"{how} in {time.perf_counter() - start:.1f} s")
     return model
+
+
+def _shipped(model: Any) -> bool:
+    """Whether ``model`` is one of the VAEs shipped in ``objectives/data/pretrained``."""
+    import objectives
+
+    key = str(model.metadata.get("fingerprint", ""))[:20]
+    return bool(key) and any(objectives.PRETRAINED.glob(f"*-{key}.pt"))
 
 
 def _epoch_lines(

@@ -40,6 +40,9 @@ BUILTIN: dict[str, str] = {
     "rediscovery-celecoxib": "objectives.rediscovery_celecoxib",
 }
 CONTRACT = ("OBJECTIVE", "dataset", "make_codec", "default_options")
+# VAEs shipped with the package, trained by ``objectives/data/pretrain.py``: a run of a
+# built-in task with its defaults loads one instead of training (see cached_vae)
+PRETRAINED = Path(__file__).parent / "data" / "pretrained"
 _FUNCTION_SPEC = re.compile(r"^(?P<path>.+\.py):(?P<function>[A-Za-z_]\w*)$")
 
 

@@ -75,6 +75,7 @@ def cached_vae(
     prefix: str = "vae",
     device: str | torch.device = "cpu",
     callback: Callable[[int, float, float | None], None] | None = None,
+    pretrained: Sequence[str | Path] = (),
 ) -> tuple[VAE, bool]:
     """Load the VAE trained on these designs with these settings, or train and store it.
 
@@ -87,17 +88,21 @@ def cached_vae(
             :func:`lsbo.models.fit_new_vae` (``callback`` runs only when it trains).
         prefix: Start of the file name, e.g. the objective's name. A model cached
             under another prefix with the same data and settings is used as well.
+        pretrained: Read-only folders of VAEs shipped with a task, named as cache
+            files are (what this function writes): one trained on these designs with
+            these settings is used before the cache, and nothing is written there.
 
     Returns:
-        ``(model, from_cache)``.
+        ``(model, from_cache)``: ``from_cache`` is also true for a pretrained VAE.
     """
     options = options or TrainingOptions()
     key = fingerprint(designs, codec, latent_dim, options, seed)
     path = Path(directory) / f"{prefix}-{key[:20]}.pt"
     # the same data and settings under another prefix (e.g. the three molecule tasks,
     # which share their molecules) is the same model
-    twins = sorted(Path(directory).glob(f"*-{key[:20]}.pt")) if Path(directory).is_dir() else []
-    for candidate in [path] + [twin for twin in twins if twin != path]:
+    shipped = [twin for folder in map(Path, pretrained) for twin in _twins(folder, key)]
+    cached = [twin for twin in _twins(Path(directory), key) if twin != path]
+    for candidate in [*shipped, path, *cached]:
         if candidate.is_file():
             try:
                 return load_model(candidate).to(device), True
@@ -123,3 +128,8 @@ def cached_vae(
     )
     os.replace(partial, path)  # atomic: a killed process never leaves half a file
     return model, False
+
+
+def _twins(folder: Path, key: str) -> list[Path]:
+    """Model files of ``folder`` made with the data and settings of ``key``."""
+    return sorted(folder.glob(f"*-{key[:20]}.pt")) if folder.is_dir() else []
