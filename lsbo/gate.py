@@ -176,10 +176,12 @@ class ProposalGate:
                 break
             if not candidate.decoded or candidate.point is None:
                 if self.is_new_and_valid(candidate.design):
-                    proposal = self.propose(candidate.design, None, candidate.source, step)
+                    made = candidate.source or Source.MUTANT
+                    proposal = self.propose(candidate.design, None, made, step)
                     accepted += [proposal] if proposal else []
                 continue
-            proposal = self._accept_decoded(candidate.design, candidate.point, source, step)
+            decoded = candidate.source or source
+            proposal = self._accept_decoded(candidate.design, candidate.point, decoded, step)
             if proposal is None:
                 rejected.append(candidate.point)
             else:

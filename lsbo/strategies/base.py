@@ -154,14 +154,15 @@ class Candidate:
         decoded: Whether ``design`` is the decode of ``point``: then an invalid design
             is recorded as an invalid decode and, in runs that learn decoded points, a
             design scored already gives its value at ``point``.
-        source: How a design not decoded was made, as its record shows (default
-            ``Source.MUTANT``: crossover and mutation).
+        source: How it was made, as its record shows (default ``None``: the
+            strategy's source for a decoded design, ``Source.MUTANT``, crossover and
+            mutation, for one made in design space).
     """
 
     design: Any
     point: Tensor | None = None
     decoded: bool = False
-    source: Source = Source.MUTANT
+    source: Source | None = None
 
 
 @dataclass(frozen=True)

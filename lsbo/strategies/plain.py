@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -12,6 +13,7 @@ from torch import Tensor
 
 from lsbo.acquisition import optimize_qlogei, qlogei_values
 from lsbo.exceptions import InvalidOptionError
+from lsbo.records import Source
 from lsbo.strategies.base import (
     Candidate,
     SearchContext,
@@ -44,17 +46,25 @@ class Plain(Strategy):
         latent_optima: Rank the decoded optima of qLogEI's restarts with the mutants
             (``False``: the mutants alone, as PMO's GP-BO, whose acquisition a genetic
             algorithm optimizes; needs ``mutants``).
+        explore: The share of proposals that are decoded samples of the VAE prior
+            instead of the acquisition's choice (random interleaving, as SMAC does):
+            a batch of ``q`` takes ``q * explore`` of them, the fraction by a seeded
+            draw. It keeps a GP that has only seen poor designs from holding the search
+            where it found its first improvement. 0: never.
     """
 
     name: ClassVar[str] = "plain"
     mutants: int | None = None
     latent_optima: bool = True
+    explore: float = 0.0
 
     def __post_init__(self) -> None:
         if self.mutants is not None and (
             isinstance(self.mutants, bool) or not isinstance(self.mutants, int) or self.mutants < 0
         ):
             raise InvalidOptionError(f"mutants must be >= 0 or None, got {self.mutants!r}")
+        if isinstance(self.explore, bool) or not 0.0 <= self.explore <= 1.0:
+            raise InvalidOptionError(f"explore must be a share in [0, 1], got {self.explore!r}")
         if not self.latent_optima and self.mutants == 0:
             raise InvalidOptionError(
                 "latent_optima=False leaves no candidates: give mutants > 0 as well"
@@ -96,30 +106,53 @@ class Plain(Strategy):
                 designs.
         """
         mutants = self.mutants_for(context)
-        if not mutants:
-            if not self.latent_optima:
-                raise InvalidOptionError(
-                    f"latent_optima=False needs design-space candidates, and "
-                    f"{type(context.latent.model.codec).__qualname__} cannot vary designs "
-                    "(override Codec.vary, or keep latent_optima=True)"
-                )
-            return None
-        keys: set[str] = set()
-        points = self.propose(context, n) if self.latent_optima else None
-        usable, unusable = decoded_candidates(context, points, keys)
+        if not mutants and not self.latent_optima:
+            raise InvalidOptionError(
+                f"latent_optima=False needs design-space candidates, and "
+                f"{type(context.latent.model.codec).__qualname__} cannot vary designs "
+                "(override Codec.vary, or keep latent_optima=True)"
+            )
         rng = np.random.default_rng([context.seed, context.round])
-        made = new_children(context, mutants, rng, MUTANT_PARENTS, known=keys)
+        keys: set[str] = set()
+        explored = explore_candidates(context, self.n_explore(n, rng), keys)
+        n -= len(explored)
+        if not mutants:
+            if not explored:
+                return None  # the optima are decoded as usual
+            if not n:
+                return explored
+            usable, unusable = decoded_candidates(context, self.propose(context, n), keys)
+            return explored + unusable + usable
+        points = self.propose(context, n) if self.latent_optima and n else None
+        usable, unusable = decoded_candidates(context, points, keys)
+        made = new_children(context, mutants, rng, MUTANT_PARENTS, known=keys) if n else []
         ranked = usable + made
         if not ranked:
-            return unusable
+            return explored + unusable
         # every design is ranked where the GP learns its value: at its encoding
         at = context.latent.encode([c.design for c in ranked]).to(context.latent.dtype)
         order = greedy_order(context, at, n)
-        return unusable + [ranked[i] for i in order]
+        return explored + unusable + [ranked[i] for i in order]
+
+    def n_explore(self, n: int, rng: np.random.Generator) -> int:
+        """How many of ``n`` proposals are prior samples: ``n * explore``, its fraction
+        by a draw of ``rng``."""
+        share = n * self.explore
+        return min(n, int(share) + int(rng.random() < share - int(share)))
 
     def ranking(self, context: SearchContext) -> Callable[[Tensor], Tensor]:
         """qLogEI of each point (times its probability of decoding validly)."""
         return qlogei_ranking(context)
+
+
+def explore_candidates(context: SearchContext, n: int, keys: set[str]) -> list[Candidate]:
+    """Up to ``n`` usable designs decoded from samples of the VAE prior, each new (their
+    keys added to ``keys``), marked ``Source.RANDOM``."""
+    if n < 1:
+        return []
+    z = torch.randn(8 * n + 16, context.latent.dim, generator=context.generator)
+    usable, _ = decoded_candidates(context, z.to(context.latent.dtype), keys)
+    return [dataclasses.replace(c, source=Source.RANDOM) for c in usable[:n]]
 
 
 def greedy_order(context: SearchContext, points: Tensor, n: int) -> list[int]:

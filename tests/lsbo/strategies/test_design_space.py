@@ -120,8 +120,35 @@ def test_settings_of_design_space_strategies():
     for wrong in (-1, 2.5, True):
         with pytest.raises(InvalidOptionError, match="mutants must be >= 0 or None"):
             Plain(mutants=wrong)
-    assert Plain().settings() == {"name": "plain", "mutants": None, "latent_optima": True}
+    assert Plain().settings() == {
+        "name": "plain", "mutants": None, "latent_optima": True, "explore": 0.0
+    }  # fmt: skip
+    for wrong in (-0.1, 1.5, True):
+        with pytest.raises(InvalidOptionError, match="explore must be a share in"):
+            Plain(explore=wrong)
     assert lsbo.WeightedRetraining().mutants == 0  # not yet measured with retraining
+
+
+@pytest.mark.parametrize("mutants, explore, random", [(64, 0.5, 4), (0, 1.0, 8), (0, 0.5, 4)])
+def test_explore_takes_its_share_of_each_batch_from_decoded_prior_samples(
+    strings, string_vae, mutants, explore, random
+):
+    result = lsbo.optimize(
+        count_a, strings, budget=16, model=string_vae, seed=0,
+        options=dataclasses.replace(FAST, batch_size=4, n_initial=8),
+        strategy=Plain(mutants=mutants, explore=explore),
+    )  # fmt: skip
+    searched = [r.source for r in result.history[8:]]  # 2 batches of 4
+    assert searched.count(Source.RANDOM) == random and len(searched) == 8
+    assert len({r.design for r in result.history}) == 16
+
+
+def test_a_share_of_a_proposal_is_a_seeded_draw():
+    rng = np.random.default_rng(0)
+    draws = [Plain(explore=0.25).n_explore(1, rng) for _ in range(400)]
+    assert set(draws) == {0, 1} and 70 < sum(draws) < 130
+    assert {Plain(explore=0.6).n_explore(5, rng) for _ in range(20)} == {3}
+    assert {Plain(explore=0.3).n_explore(5, rng) for _ in range(50)} == {1, 2}
 
 
 class FixedTokens(TokenCodec):
