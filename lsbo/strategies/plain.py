@@ -114,7 +114,8 @@ class Plain(Strategy):
             )
         rng = np.random.default_rng([context.seed, context.round])
         keys: set[str] = set()
-        explored = explore_candidates(context, self.n_explore(n, rng), keys)
+        shares = np.random.default_rng([context.seed, context.round, 1])  # its own stream
+        explored = explore_candidates(context, self.n_explore(n, shares), keys)
         n -= len(explored)
         if not mutants:
             if not explored:

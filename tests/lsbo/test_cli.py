@@ -160,18 +160,17 @@ def test_a_molecule_run_shows_its_best_design_as_smiles(tmp_path, monkeypatch, c
 
 
 @pytest.mark.slow
-def test_train_then_run_with_the_saved_model_and_with_the_cache(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    model = tmp_path / "expr.pt"
-    trained = runner.invoke(app, ["train", "expression", "--out", str(model), "--epochs", "1"])
+def test_train_then_run_with_the_saved_model_and_with_the_cache(task, tmp_path):
+    model = tmp_path / "toy.pt"
+    trained = runner.invoke(app, ["train", str(task), "--out", str(model), "--epochs", "1"])
     assert trained.exit_code == 0, trained.output
     assert model.is_file()
-    ran = runner.invoke(app, ["run", "expression", "--budget", "3", "--model", str(model)])
+    ran = runner.invoke(app, ["run", str(task), "--budget", "3", "--model", str(model)])
     assert ran.exit_code == 0, ran.output
     assert "best design:" in ran.output and "evaluations: 3" in ran.output
 
     cache = tmp_path / "cache"
-    args = ["run", "expression", "--budget", "2", "--epochs", "1", "--cache-dir", str(cache)]
+    args = ["run", str(task), "--budget", "2", "--epochs", "1", "--cache-dir", str(cache)]
     args += ["--storage", "memory"]  # else the second command continues the first's run
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output

@@ -184,7 +184,9 @@ def test_a_plain_run_stored_before_mutants_existed_reads_as_without_them():
         == 0
     )
     assert normalized({"strategy": "plain"})["strategy"]["mutants"] == 0
-    assert normalized({})["strategy"] == {"name": "plain", "mutants": 0, "latent_optima": True}
+    assert normalized({})["strategy"] == {
+        "name": "plain", "mutants": 0, "latent_optima": True, "explore": 0.0
+    }  # fmt: skip
     today = normalized({"strategy": Plain().settings()})["strategy"]
     assert today["mutants"] is None
     assert stored_strategy({"strategy": {"name": "plain"}}) == Plain(mutants=0)
