@@ -37,13 +37,13 @@ class Recording(Objective):
 
 def test_optimize_beats_the_best_training_design_reproducibly(strings, string_vae):
     best_training = max(count_a(s) for s in strings)
-    first = lsbo.optimize(count_a, strings, budget=25, model=string_vae, options=FAST, seed=0)
-    again = lsbo.optimize(count_a, strings, budget=25, model=string_vae, options=FAST, seed=0)
+    first = lsbo.optimize(count_a, strings, budget=12, model=string_vae, options=FAST, seed=0)
+    again = lsbo.optimize(count_a, strings, budget=12, model=string_vae, options=FAST, seed=0)
     assert first.best_value > best_training
     assert [(r.design, r.value) for r in first.history] == [
         (r.design, r.value) for r in again.history
     ]
-    assert len(first.history) == 25
+    assert len(first.history) == 12
 
 
 def test_different_seeds_give_different_runs(strings, string_vae):

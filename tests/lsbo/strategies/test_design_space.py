@@ -103,12 +103,12 @@ def test_greedy_batches_take_the_best_point_then_complement_it(strings, string_v
 def test_mutants_are_ranked_beside_the_decoded_latent_optima(strings, string_vae):
     options = dataclasses.replace(FAST, batch_size=4)
     result = lsbo.optimize(
-        count_a, strings, budget=30, model=string_vae, options=options, seed=0,
+        count_a, strings, budget=16, model=string_vae, options=options, seed=0,
         strategy=Plain(mutants=128),
     )  # fmt: skip
     sources = {r.source for r in result.history}
     assert Source.MUTANT in sources and result.stats.n_decoded > 0
-    assert len({r.design for r in result.history}) == 30
+    assert len({r.design for r in result.history}) == 16
 
 
 def test_settings_of_design_space_strategies():
