@@ -51,12 +51,17 @@ class Plain(Strategy):
             a batch of ``q`` takes ``q * explore`` of them, the fraction by a seeded
             draw. It keeps a GP that has only seen poor designs from holding the search
             where it found its first improvement. 0: never.
+        explore_from: What the explored share is: ``"prior"``, decoded prior samples;
+            ``"children"``, design-space children taken at random instead of by the
+            acquisition (as the ``genetic`` strategy takes them; prior samples where the
+            strategy makes no children).
     """
 
     name: ClassVar[str] = "plain"
     mutants: int | None = None
     latent_optima: bool = True
     explore: float = 0.0
+    explore_from: str = "prior"
 
     def __post_init__(self) -> None:
         if self.mutants is not None and (
@@ -65,6 +70,10 @@ class Plain(Strategy):
             raise InvalidOptionError(f"mutants must be >= 0 or None, got {self.mutants!r}")
         if isinstance(self.explore, bool) or not 0.0 <= self.explore <= 1.0:
             raise InvalidOptionError(f"explore must be a share in [0, 1], got {self.explore!r}")
+        if self.explore_from not in ("prior", "children"):
+            raise InvalidOptionError(
+                f"explore_from must be 'prior' or 'children', got {self.explore_from!r}"
+            )
         if not self.latent_optima and self.mutants == 0:
             raise InvalidOptionError(
                 "latent_optima=False leaves no candidates: give mutants > 0 as well"
@@ -115,7 +124,9 @@ class Plain(Strategy):
         rng = np.random.default_rng([context.seed, context.round])
         keys: set[str] = set()
         shares = np.random.default_rng([context.seed, context.round, 1])  # its own stream
-        explored = explore_candidates(context, self.n_explore(n, shares), keys)
+        k = self.n_explore(n, shares)
+        from_children = self.explore_from == "children" and mutants > 0
+        explored = [] if from_children else explore_candidates(context, k, keys)
         n -= len(explored)
         if not mutants:
             if not explored:
@@ -124,9 +135,15 @@ class Plain(Strategy):
                 return explored
             usable, unusable = decoded_candidates(context, self.propose(context, n), keys)
             return explored + unusable + usable
-        points = self.propose(context, n) if self.latent_optima and n else None
+        ranked_n = n - k if from_children else n
+        points = self.propose(context, ranked_n) if self.latent_optima and ranked_n else None
         usable, unusable = decoded_candidates(context, points, keys)
         made = new_children(context, mutants, rng, MUTANT_PARENTS, known=keys) if n else []
+        if from_children and k:  # children taken unranked, as the genetic strategy does
+            picked = set(shares.permutation(len(made))[:k].tolist())
+            explored = [made[i] for i in sorted(picked)]
+            made = [c for i, c in enumerate(made) if i not in picked]
+            n -= len(explored)
         ranked = usable + made
         if not ranked:
             return explored + unusable

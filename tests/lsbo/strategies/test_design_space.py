@@ -121,11 +121,14 @@ def test_settings_of_design_space_strategies():
         with pytest.raises(InvalidOptionError, match="mutants must be >= 0 or None"):
             Plain(mutants=wrong)
     assert Plain().settings() == {
-        "name": "plain", "mutants": None, "latent_optima": True, "explore": 0.0
+        "name": "plain", "mutants": None, "latent_optima": True, "explore": 0.0,
+        "explore_from": "prior",
     }  # fmt: skip
     for wrong in (-0.1, 1.5, True):
         with pytest.raises(InvalidOptionError, match="explore must be a share in"):
             Plain(explore=wrong)
+    with pytest.raises(InvalidOptionError, match="explore_from must be 'prior' or 'children'"):
+        Plain(explore_from="mutants")
     assert lsbo.WeightedRetraining().mutants == 0  # not yet measured with retraining
 
 
@@ -141,6 +144,18 @@ def test_explore_takes_its_share_of_each_batch_from_decoded_prior_samples(
     searched = [r.source for r in result.history[8:]]  # 2 batches of 4
     assert searched.count(Source.RANDOM) == random and len(searched) == 8
     assert len({r.design for r in result.history}) == 16
+
+
+def test_explored_children_are_taken_unranked_in_place_of_the_acquisitions_picks(
+    strings, string_vae
+):
+    result = lsbo.optimize(
+        count_a, strings, budget=16, model=string_vae, seed=0,
+        options=dataclasses.replace(FAST, batch_size=4, n_initial=8),
+        strategy=Plain(mutants=64, explore=1.0, explore_from="children"),
+    )  # fmt: skip
+    assert [r.source for r in result.history[8:]] == [Source.MUTANT] * 8
+    assert result.stats.n_decoded == 0  # no latent optimum was wanted
 
 
 def test_a_share_of_a_proposal_is_a_seeded_draw():
@@ -185,7 +200,8 @@ def test_a_plain_run_stored_before_mutants_existed_reads_as_without_them():
     )
     assert normalized({"strategy": "plain"})["strategy"]["mutants"] == 0
     assert normalized({})["strategy"] == {
-        "name": "plain", "mutants": 0, "latent_optima": True, "explore": 0.0
+        "name": "plain", "mutants": 0, "latent_optima": True, "explore": 0.0,
+        "explore_from": "prior",
     }  # fmt: skip
     today = normalized({"strategy": Plain().settings()})["strategy"]
     assert today["mutants"] is None
