@@ -100,7 +100,18 @@ def task(tmp_path, monkeypatch) -> Path:
 def test_help_lists_the_commands():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("run", "worker", "train", "objectives", "runs", "show", "export", "plot"):
+    for command in (
+        "run",
+        "worker",
+        "ask",
+        "tell",
+        "train",
+        "objectives",
+        "runs",
+        "show",
+        "export",
+        "plot",
+    ):
         assert command in result.output
 
 
