@@ -250,6 +250,8 @@ def tell_batch(storage: Any, name: str, path: str | os.PathLike[str]) -> TellRep
         record = run_storage.finish(row.number, outcome)
         if record is not None:
             report.told.append(record)
+    if report.told:
+        store.update_run(run.id)  # the run's last change, as `lsbo runs` shows it
     return report
 
 

@@ -145,8 +145,10 @@ def test_tell_batch_records_values_and_a_bad_row_records_nothing(external_run, t
     with pytest.raises(BatchFileError, match="row 4: value 'three'"):
         tell_batch(storage, "lab", bad)
     assert stored("lab", storage).history == []
+    before = lsbo.list_runs(storage)[0].updated_at
     report = tell_batch(storage, "lab", path)
     assert [r.value for r in report.told] == [1.0, 2.0, 3.0, 4.0, 5.0, None]
+    assert lsbo.list_runs(storage)[0].updated_at > before
     assert tell_batch(storage, "lab", path).unchanged == [p.number for p in proposals]
     optimizer.sync()
     assert optimizer.result().best_value == 5.0 and optimizer.pending() == []
