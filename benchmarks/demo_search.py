@@ -1,11 +1,11 @@
 """The demo's search (`make demo`: expression, 100 evaluations, one per step) with
-`Plain` settings of your choice, one line of JSON per run.
+a strategy and `Plain` settings of your choice, one line of JSON per run.
 
 Each run uses the task's default VAE of its seed (seed 0's ships with lsbo; others are
 trained once and cached), as `lsbo run expression --seed SEED` does.
 
     OMP_NUM_THREADS=1 python benchmarks/demo_search.py --seeds 0,1,2 --explore 0.2 \\
-        [--explore-from children] [--budget 100] [--batch-size 1]
+        [--explore-from children] [--budget 100] [--batch-size 1] [--strategy trust-region]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from lsbo.models import cached_vae, default_cache_dir
 CHECKPOINTS = (25, 50, 100, 250, 500)
 
 
-def run(seed: int, strategy: lsbo.Plain, budget: int, batch_size: int) -> dict:
+def run(seed: int, strategy: lsbo.Strategy, budget: int, batch_size: int) -> dict:
     """One run; its best value after each checkpoint within the budget."""
     task = objectives.load("expression")
     data = task.dataset()
@@ -53,8 +53,12 @@ def main() -> None:
     parser.add_argument("--explore-from", default="prior")
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=1)
+    parser.add_argument("--strategy", default="plain", help="a name of lsbo.STRATEGIES")
     args = parser.parse_args()
-    strategy = lsbo.Plain(explore=args.explore, explore_from=args.explore_from)
+    if args.strategy == "plain":
+        strategy = lsbo.Plain(explore=args.explore, explore_from=args.explore_from)
+    else:
+        strategy = objectives.strategy(objectives.load("expression"), args.strategy)
     for seed in (int(s) for s in args.seeds.split(",")):
         print(json.dumps(run(seed, strategy, args.budget, args.batch_size)), flush=True)
 
