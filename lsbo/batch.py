@@ -26,7 +26,7 @@ from typing import Any
 
 from lsbo.exceptions import BatchFileError
 from lsbo.objective import Evaluation
-from lsbo.records import Proposal, ProposalState, Record
+from lsbo.records import Proposal, Record
 
 COLUMNS = ("number", "design")
 VALUE = "value"
@@ -210,17 +210,22 @@ def tell_batch(storage: Any, name: str, path: str | os.PathLike[str]) -> TellRep
     rows = read_batch(path)
     store = get_storage(storage)
     run = get_run(store, name)
-    stored = {row["number"]: row for row in store.proposals(run.id)}
+    run_storage = RunStorage(store, run, torch.float64)
+    done = {record.number: record for record in run_storage.sync().records}
     report, todo = TellReport(), []
     for row in rows:
         where = f"{str(path)!r} row {row.row}"
-        found = stored.get(row.number)
-        if found is None:
+        pending = run_storage.foreign.get(row.number)
+        record = done.get(row.number)
+        if pending is not None:
+            design = load_design(pending["design"])
+        elif record is not None:
+            design = record.design
+        else:
             raise BatchFileError(
                 f"{where}: run {name!r} has no proposal {row.number}; is this file from "
                 "another run?"
             )
-        design = load_design(found["design"])
         expected = design_cell(design, path, row.number)
         if row.design != expected.strip():
             raise BatchFileError(
@@ -228,28 +233,14 @@ def tell_batch(storage: Any, name: str, path: str | os.PathLike[str]) -> TellRep
                 f"not {_short(row.design)}; is this file from another run?"
             )
         outcome = _outcome(row.value)
-        state = found["state"]
-        if state == ProposalState.PENDING:
+        if record is None:
             todo.append((row, outcome))
-        elif not ProposalState(state).evaluated:
-            raise BatchFileError(
-                f"{where}: proposal {row.number} of run {name!r} was never handed out for "
-                f"evaluation ({state}); is this file from another run?"
-            )
-        elif _same(found, outcome):
+        elif _told_before(record, outcome, f"{where}: proposal {row.number}", name):
             report.unchanged.append(row.number)
-        else:
-            told = "failed" if found["value"] is None else f"{found['value']:g}"
-            raise BatchFileError(
-                f"{where}: proposal {row.number} was told already ({state}, {told}); "
-                "remove the row, or ask for a new batch"
-            )
-    run_storage = RunStorage(store, run, torch.float64)
-    run_storage.sync()
     for row, outcome in todo:
-        record = run_storage.finish(row.number, outcome)
-        if record is not None:
-            report.told.append(record)
+        told_now = run_storage.finish(row.number, outcome)
+        if told_now is not None:
+            report.told.append(told_now)
     if report.told:
         store.update_run(run.id)  # the run's last change, as `lsbo runs` shows it
     return report
@@ -261,8 +252,24 @@ def _outcome(value: float | None) -> Evaluation:
     return Evaluation(value, "complete")
 
 
-def _same(row: dict[str, Any], outcome: Evaluation) -> bool:
-    return bool(row["state"] == outcome.status and row["value"] == outcome.value)
+def _told_before(record: Record, outcome: Evaluation, which: str, name: str) -> bool:
+    """Whether ``record`` (told already) holds ``outcome``.
+
+    Raises:
+        BatchFileError: It was never handed out for evaluation, or holds another outcome.
+    """
+    if not record.status.evaluated:
+        raise BatchFileError(
+            f"{which} of run {name!r} was never handed out for evaluation ({record.status}); "
+            "is this file from another run?"
+        )
+    if record.status == outcome.status and record.value == outcome.value:
+        return True
+    told = "failed" if record.value is None else f"{record.value:g}"
+    raise BatchFileError(
+        f"{which} was told already ({record.status}, {told}); remove the row, or ask for a "
+        "new batch"
+    )
 
 
 def _short(text: str, most: int = 60) -> str:

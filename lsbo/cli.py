@@ -540,17 +540,10 @@ def worker(
         )
     task = _stored_task(metadata, spec)
     extra = _operational(timeout, max_failures)
-    options = _task_options(task, metadata.get("epochs"), metadata.get("latent_dim"), **extra)
-    seed = int(stored.settings.get("seed", 0))
     with _executor(workers, scheduler) as (executor, n_workers):
         try:
             data = task.dataset()
-            from lsbo.settings import stored_strategy
-
-            search = stored_strategy(stored.settings)
-            optimizer = _optimizer(
-                task, data, options, seed, store, name, False, metadata, None, search
-            )
+            optimizer = _reopen(task, data, stored, store, name, **extra)
             result = _continue(optimizer, total, storage, executor, n_workers)
         except KeyboardInterrupt:
             _interrupted(ctx, store, storage, name, {})
@@ -690,8 +683,6 @@ def _open_for_ask(
     new: dict[str, Any],
 ) -> Optimizer:
     """A stored run, to ask for designs: one measured outside lsbo, or one of `lsbo run`."""
-    from lsbo.settings import stored_strategy
-
     stored = _stored_run(store, storage, name)
     metadata = stored.settings.get("metadata") or {}
     given = [f"--{k.replace('_', '-')}" for k, v in new.items() if v is not None]
@@ -718,9 +709,19 @@ def _open_for_ask(
             "lsbo.Optimizer(objective, designs, storage=..., name=...).ask(n, external=True) "
             "and lsbo.write_batch"
         )
-    options = _task_options(task, metadata.get("epochs"), metadata.get("latent_dim"))
+    return _reopen(task, task.dataset(), stored, store, name)
+
+
+def _reopen(
+    task: ModuleType, data: Any, stored: Any, store: RDBStorage, name: str, **extra: Any
+) -> Optimizer:
+    """A stored run opened as it was made: its task's options with its epochs and latent
+    dimension, its seed and its strategy (``extra``: operational options)."""
+    from lsbo.settings import stored_strategy
+
+    metadata = stored.settings.get("metadata") or {}
+    options = _task_options(task, metadata.get("epochs"), metadata.get("latent_dim"), **extra)
     seed = int(stored.settings.get("seed", 0))
-    data = task.dataset()
     search = stored_strategy(stored.settings)
     return _optimizer(task, data, options, seed, store, name, False, metadata, None, search)
 
@@ -744,24 +745,23 @@ def tell(
     or told already with another value records nothing. Telling the same file twice
     changes nothing.
     """
-    from lsbo.api import load_run
     from lsbo.batch import tell_batch
 
     if storage in IN_MEMORY:
         raise LsboError("ask and tell work on a stored run: give --storage a file or URL")
     store = _existing_storage(storage)
-    _stored_run(store, storage, name)
+    run = _stored_run(store, storage, name)
     report = tell_batch(store, name, file)
     failed = sum(r.status == "failed" for r in report.told)
     parts = [f"told {len(report.told)} values to run {name!r} ({failed} failed)"]
     if report.unchanged:
         parts.append(f"{len(report.unchanged)} rows were told before, with the same values")
-    result = load_run(store, name, with_model=False)
-    best = result.best_value
+    counts, best = store.summary(run.id, bool(run.settings.get("maximize", True)))
+    evaluated = counts.get("complete", 0) + counts.get("failed", 0)
     shown = "-" if best is None else f"{best:.6g}"
-    parts.append(f"{len(result.history)} evaluations in all, best {shown}")
-    if result.n_pending:
-        parts.append(f"{result.n_pending} proposals still waiting for a value")
+    parts.append(f"{evaluated} evaluations in all, best {shown}")
+    if counts.get("pending"):
+        parts.append(f"{counts['pending']} proposals still waiting for a value")
     _say("; ".join(parts), markup=False)
 
 
