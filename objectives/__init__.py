@@ -38,6 +38,13 @@ BUILTIN: dict[str, str] = {
     "qed": "objectives.qed",
     "penalized-logp": "objectives.penalized_logp",
     "rediscovery-celecoxib": "objectives.rediscovery_celecoxib",
+    "osimertinib-mpo": "objectives.osimertinib_mpo",
+    "fexofenadine-mpo": "objectives.fexofenadine_mpo",
+    "ranolazine-mpo": "objectives.ranolazine_mpo",
+    "perindopril-mpo": "objectives.perindopril_mpo",
+    "amlodipine-mpo": "objectives.amlodipine_mpo",
+    "zaleplon-mpo": "objectives.zaleplon_mpo",
+    "valsartan-smarts": "objectives.valsartan_smarts",
 }
 CONTRACT = ("OBJECTIVE", "dataset", "make_codec", "default_options")
 # VAEs shipped with the package, trained by ``objectives/data/pretrain.py``: a run of a

@@ -212,8 +212,12 @@ def table() -> dict[str, Any]:
     return columns
 
 
-def dataset_of(column: str) -> Callable[..., Dataset]:
-    """A task's ``dataset(n=None, seed=0)``: the vendored SELFIES, scored by ``column``."""
+def dataset_of(
+    column: str, scores: Callable[[Sequence[int]], Sequence[float]] | None = None
+) -> Callable[..., Dataset]:
+    """A task's ``dataset(n=None, seed=0)``: the vendored SELFIES, scored by the vendored
+    ``column`` of :func:`table`, or by ``scores(rows)`` (the scores of those rows) where
+    given."""
 
     def dataset(n: int | None = None, seed: int = 0) -> Dataset:
         """The vendored MOSES molecules as SELFIES, with this task's scores.
@@ -239,9 +243,10 @@ def dataset_of(column: str) -> Callable[..., Dataset]:
         if n is not None:
             n = check_int(n, "n", 1, total)
             chosen = np.sort(np.random.default_rng(seed).choice(total, size=n, replace=False))
-        scores = data[column]
+        rows = chosen.tolist()
+        values = data[column][chosen] if scores is None else scores(rows)
         return Dataset(
-            designs=[data["selfies"][i] for i in chosen], scores=[float(scores[i]) for i in chosen]
+            designs=[data["selfies"][i] for i in rows], scores=[float(v) for v in values]
         )
 
     return dataset

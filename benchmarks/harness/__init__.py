@@ -39,6 +39,7 @@ from .runner import RunSpec, run_many, run_one, run_spec, task_vae
 from .stats import (
     CHECKPOINTS,
     Curve,
+    auc_top_k,
     best_so_far,
     bounded_best,
     checkpoints,
@@ -78,6 +79,7 @@ __all__ = [
     "Curve",
     "RunSpec",
     "Task",
+    "auc_top_k",
     "best_so_far",
     "bounded_best",
     "checkpoints",

@@ -3,7 +3,12 @@ task with its defaults starts searching at once instead of training first.
 
 The shipped files were made with::
 
-    python objectives/data/pretrain.py expression
+    python objectives/data/pretrain.py expression qed
+
+``qed``'s VAE serves every molecule task (qed, penalized-logp, rediscovery-celecoxib and
+GuacaMol's tasks): they share their molecules, codec and settings, so their VAEs have
+one fingerprint, and :func:`lsbo.models.cached_vae` finds a file by its fingerprint
+under any task's name.
 
 Each is what ``lsbo run TASK --seed 0`` would train and cache: the task's full default
 dataset, its codec, its :func:`default_options` (latent dimension and training) and

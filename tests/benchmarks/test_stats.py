@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 from harness import (
+    auc_top_k,
     best_so_far,
     bounded_best,
     checkpoints,
@@ -89,3 +90,64 @@ def test_curves_average_over_the_seeds_that_have_a_value():
     # evaluation 2: values 3 and 1 -> sample std sqrt(2), two seeds
     np.testing.assert_allclose(plain.se, [0.0, 1.0, 0.0])
     np.testing.assert_allclose(random.mean, [2.0])
+
+
+# ------------------------------------------------------------- PMO's AUC of the top 10
+
+
+def test_auc_top_k_by_hand():
+    # budget 4, read every 2 calls, top 2: curve 0 -> 1.5 after 2 -> 3.5 after 4
+    values = [1.0, 2.0, 5.0, 0.0]
+    assert auc_top_k(values, budget=4, k=2, every=2) == pytest.approx(
+        (2 * (1.5 + 0) / 2 + 2 * (3.5 + 1.5) / 2) / 4
+    )
+
+
+def test_auc_top_k_of_a_constant_run_is_that_constant_once_the_top_fills():
+    # every value 0.5: the curve is 0.5 from the first reading on, trapezoid from 0 first
+    values = [0.5] * 1000
+    expected = (100 * 0.25 + 900 * 0.5) / 1000
+    assert auc_top_k(values, budget=1000) == pytest.approx(expected)
+
+
+def test_auc_top_k_counts_a_run_that_stopped_early_at_its_last_value():
+    short = [0.5] * 300  # stopped after 300 of 1,000 calls
+    finished = auc_top_k(short, budget=1000)
+    assert finished == pytest.approx((100 * 0.25 + 200 * 0.5 + 700 * 0.5) / 1000)
+    assert auc_top_k(short, budget=1000, finish=False) == pytest.approx((25 + 100) / 1000)
+
+
+def test_auc_top_k_skips_failed_calls_and_calls_past_the_budget():
+    assert auc_top_k([None, 1.0, None, 1.0], budget=2, k=1, every=1) == pytest.approx(
+        (0.5 + 1.0) / 2
+    )
+    assert auc_top_k([1.0, 1.0, 9.0], budget=2, k=1, every=1) == auc_top_k(
+        [1.0, 1.0], budget=2, k=1, every=1
+    )
+    assert auc_top_k([None], budget=10) == 0.0
+
+
+def test_auc_top_k_matches_pmos_reference_code():
+    rng = np.random.default_rng(0)
+    values = rng.random(730).tolist()
+    assert auc_top_k(values, budget=1000) == pytest.approx(_mol_opt_top_auc(values, 1000))
+    assert auc_top_k(values, budget=500) == pytest.approx(_mol_opt_top_auc(values[:500], 500))
+
+
+def _mol_opt_top_auc(values, budget, top_n=10, freq_log=100, finish=True):
+    """``top_auc`` of PMO's mol_opt, written out as it reads (buffer: molecule ->
+    [score, call index])."""
+    buffer = {f"m{i}": [v, i + 1] for i, v in enumerate(values)}
+    total, prev, called = 0.0, 0.0, 0
+    ordered = sorted(buffer.items(), key=lambda kv: kv[1][1])
+    for idx in range(freq_log, min(len(buffer), budget), freq_log):
+        best = sorted(ordered[:idx], key=lambda kv: kv[1][0], reverse=True)[:top_n]
+        now = np.mean([item[1][0] for item in best])
+        total += freq_log * (now + prev) / 2
+        prev, called = now, idx
+    best = sorted(ordered, key=lambda kv: kv[1][0], reverse=True)[:top_n]
+    now = np.mean([item[1][0] for item in best])
+    total += (len(buffer) - called) * (now + prev) / 2
+    if finish and len(buffer) < budget:
+        total += (budget - len(buffer)) * now
+    return total / budget

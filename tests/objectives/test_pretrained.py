@@ -12,8 +12,10 @@ from tests.conftest import toy_strings
 SHIPPED = sorted(objectives.PRETRAINED.glob("*.pt"))
 
 
-def test_the_demo_task_ships_its_vae():
-    assert [path.name.split("-")[0] for path in SHIPPED] == ["expression"]
+def test_the_demo_task_and_the_molecule_tasks_ship_their_vaes():
+    # the molecule tasks share their molecules and settings, so one VAE (made for qed)
+    # serves all eleven: cached_vae finds it by fingerprint under any task's name
+    assert [path.name.split("-")[0] for path in SHIPPED] == ["expression", "qed"]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
@@ -32,7 +34,9 @@ def test_a_shipped_vae_matches_the_data_and_settings_its_script_trains_with(path
     assert model.metadata["fingerprint"] == key and model.metadata["seed"] == 0
     assert model.metadata["training"] == dataclasses.asdict(options.vae)
     assert model.latent_dim == options.latent_dim
-    assert path.stat().st_size < 2_000_000  # small enough to ship in the repository
+    # small enough to ship in the repository: the molecule VAE (GRU of 256 units) is
+    # 3.0 MB and saves every molecule task 5 minutes of training on 2 cores
+    assert path.stat().st_size < 4_000_000
 
 
 def test_a_pretrained_vae_is_used_before_training_and_nothing_is_written(tmp_path):
