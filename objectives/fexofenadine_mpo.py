@@ -15,8 +15,9 @@ Designs, dataset, extra:
     when it is first loaded; see :mod:`objectives._molecules`. Needs ``pip install
     'lsbo[molecules]'``.
 
-Published (PMO, Gao et al. 2022: area under the curve of the top-10 average over 10,000
-oracle calls, starting from ZINC): SELFIES-VAE-BO 0.670, Graph GA 0.760, NF-BO 0.784.
+Published (area under the curve of the top-10 average over 10,000 oracle calls, starting
+from ZINC; PMO's leaderboard data, Gao et al. 2022): SELFIES-VAE-BO 0.670, GP-BO 0.722,
+Graph GA 0.760, screening 0.666; NF-BO 0.784.
 
 References:
     Brown, Fiscato, Segler and Vaucher. GuacaMol: Benchmarking Models for de Novo

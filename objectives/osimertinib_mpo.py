@@ -19,8 +19,9 @@ Designs, dataset, extra:
     when it is first loaded; see :mod:`objectives._molecules`. Needs ``pip install
     'lsbo[molecules]'``.
 
-Published (PMO, Gao et al. 2022: area under the curve of the top-10 average over 10,000
-oracle calls, starting from ZINC): SELFIES-VAE-BO 0.765, Graph GA 0.831, NF-BO 0.828.
+Published (area under the curve of the top-10 average over 10,000 oracle calls, starting
+from ZINC; PMO's leaderboard data, Gao et al. 2022): SELFIES-VAE-BO 0.765, GP-BO 0.787,
+Graph GA 0.831, screening 0.764; NF-BO (Lee et al., ICLR 2025) 0.828.
 
 References:
     Brown, Fiscato, Segler and Vaucher. GuacaMol: Benchmarking Models for de Novo

@@ -13,8 +13,9 @@ Designs, dataset, extra:
     when it is first loaded; see :mod:`objectives._molecules`. Needs ``pip install
     'lsbo[molecules]'``.
 
-Published (PMO, Gao et al. 2022: area under the curve of the top-10 average over 10,000
-oracle calls, starting from ZINC): SELFIES-VAE-BO 0.430, Graph GA 0.538, NF-BO 0.527.
+Published (area under the curve of the top-10 average over 10,000 oracle calls, starting
+from ZINC; PMO's leaderboard data, Gao et al. 2022): SELFIES-VAE-BO 0.429, GP-BO 0.493,
+Graph GA 0.538, screening 0.445; NF-BO 0.586.
 
 References:
     Brown, Fiscato, Segler and Vaucher. GuacaMol: Benchmarking Models for de Novo

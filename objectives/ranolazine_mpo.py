@@ -19,8 +19,9 @@ Designs, dataset, extra:
     when it is first loaded; see :mod:`objectives._molecules`. Needs ``pip install
     'lsbo[molecules]'``.
 
-Published (PMO, Gao et al. 2022: area under the curve of the top-10 average over 10,000
-oracle calls, starting from ZINC): SELFIES-VAE-BO 0.452, Graph GA 0.728, NF-BO 0.698.
+Published (area under the curve of the top-10 average over 10,000 oracle calls, starting
+from ZINC; PMO's leaderboard data, Gao et al. 2022): SELFIES-VAE-BO 0.452, GP-BO 0.735,
+Graph GA 0.728, screening 0.411; NF-BO 0.698.
 
 References:
     Brown, Fiscato, Segler and Vaucher. GuacaMol: Benchmarking Models for de Novo

@@ -18,8 +18,9 @@ Designs, dataset, extra:
     when it is first loaded; see :mod:`objectives._molecules`. Needs ``pip install
     'lsbo[molecules]'``.
 
-Published (PMO, Gao et al. 2022: area under the curve of the top-10 average over 10,000
-oracle calls, starting from ZINC): SELFIES-VAE-BO 0.002, Graph GA 0.000, NF-BO 0.000.
+Published (area under the curve of the top-10 average over 10,000 oracle calls, starting
+from ZINC; PMO's leaderboard data, Gao et al. 2022): SELFIES-VAE-BO 0.001, GP-BO 0.000,
+Graph GA 0.000, screening 0.000; NF-BO 0.594.
 
 References:
     Brown, Fiscato, Segler and Vaucher. GuacaMol: Benchmarking Models for de Novo

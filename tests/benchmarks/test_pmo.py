@@ -1,0 +1,35 @@
+"""The PMO benchmark script (benchmarks/pmo.py): its run files and its report."""
+
+from __future__ import annotations
+
+import pmo
+import pytest
+from harness import auc_top_k, read_run
+
+
+@pytest.fixture
+def runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(pmo, "RUNS", tmp_path)
+    return tmp_path
+
+
+def test_a_graph_ga_run_is_stored_with_its_metric_and_not_redone(runs):
+    record = pmo.run("zaleplon-mpo", "graph-ga", seed=0, budget=40, batch_size=10)
+    path = runs / "zaleplon-mpo" / "graph-ga-seed0.json"
+    assert read_run(path) == record
+    assert record["n_evaluations"] == 40 and record["settings"]["protocol"] == "pmo"
+    assert record["auc_top10"] == pytest.approx(auc_top_k(record["values"], 40))
+    assert record["best_value"] == max(record["values"])
+    again = pmo.run("zaleplon-mpo", "graph-ga", seed=0, budget=40, batch_size=10)
+    assert again["finished"] == record["finished"]  # read back, not run again
+
+
+def test_the_report_tables_every_method_and_the_published_numbers(runs):
+    for seed in (0, 1):
+        pmo.run("zaleplon-mpo", "graph-ga", seed=seed, budget=30, batch_size=10)
+    text = pmo.report(["zaleplon-mpo"], ["graph-ga", "plain"], budget=30)
+    assert text.startswith(pmo.HEADING)
+    rows = [line for line in text.splitlines() if line.startswith("| zaleplon-mpo")]
+    assert len(rows) == 3  # AUC, best value, published
+    assert "(2)" in rows[0] and rows[0].endswith("| - |")  # two seeds; no plain runs
+    assert "0.346" in rows[2]  # Graph GA's published AUC on zaleplon MPO
