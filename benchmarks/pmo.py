@@ -26,7 +26,7 @@ Where ours differ from PMO: the molecule pool is 20,000 MOSES molecules (PMO: ZI
         [--seeds 0-2] [--budget 1000] [--batch-size 10] [--jobs 1] [--report-only]
         [--no-write]
 
-Runs go to ``benchmarks/runs/pmo/<task>/<method>-seed<seed>.json`` (a run whose file
+Runs go to ``benchmarks/runs/pmo/<budget>/<task>/<method>-seed<seed>.json`` (a run whose file
 holds the same settings is not redone); the report goes to the "Molecules, PMO protocol"
 section of benchmarks/RESULTS.md.
 """
@@ -106,7 +106,7 @@ def _settings(task: str, method: str, seed: int, budget: int, batch_size: int) -
 def run(task: str, method: str, seed: int, budget: int, batch_size: int) -> dict[str, Any]:
     """One run (or the stored one with the same settings); returns its record."""
     settings = _settings(task, method, seed, budget, batch_size)
-    path = RUNS / task / f"{method}-seed{seed}.json"
+    path = RUNS / str(budget) / task / f"{method}-seed{seed}.json"
     if harness.is_done(path, settings):
         return harness.read_run(path) or {}
     start = time.perf_counter()
@@ -197,7 +197,7 @@ def report(tasks: Sequence[str], methods: Sequence[str], budget: int) -> str:
         for method in methods:
             found = [
                 r
-                for path in sorted((RUNS / task).glob(f"{method}-seed*.json"))
+                for path in sorted((RUNS / str(budget) / task).glob(f"{method}-seed*.json"))
                 if (r := harness.read_run(path)) and r.get("budget") == budget
             ]
             runs[task, method] = found

@@ -15,7 +15,7 @@ def runs(tmp_path, monkeypatch):
 
 def test_a_graph_ga_run_is_stored_with_its_metric_and_not_redone(runs):
     record = pmo.run("zaleplon-mpo", "graph-ga", seed=0, budget=40, batch_size=10)
-    path = runs / "zaleplon-mpo" / "graph-ga-seed0.json"
+    path = runs / "40" / "zaleplon-mpo" / "graph-ga-seed0.json"
     assert read_run(path) == record
     assert record["n_evaluations"] == 40 and record["settings"]["protocol"] == "pmo"
     assert record["auc_top10"] == pytest.approx(auc_top_k(record["values"], 40))
