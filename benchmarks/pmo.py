@@ -24,7 +24,7 @@ Where ours differ from PMO: the molecule pool is 20,000 MOSES molecules (PMO: ZI
 
     python benchmarks/pmo.py [--tasks osimertinib-mpo,...] [--methods plain,graph-ga,screening]
         [--seeds 0-2] [--budget 1000] [--batch-size 10] [--jobs 1] [--report-only]
-        [--no-write]
+        [--no-write] [--quick]
 
 Runs go to ``benchmarks/runs/pmo/<budget>/<task>/<method>-seed<seed>.json`` (a run whose file
 holds the same settings is not redone); the report goes to the "Molecules, PMO protocol"
@@ -190,17 +190,34 @@ def _cell(values: Sequence[float | None], bold: bool = False) -> str:
     return f"**{text}**" if bold else text
 
 
+def _runs(task: str, method: str, budget: int) -> list[dict[str, Any]]:
+    folder = RUNS / str(budget) / task
+    found = [harness.read_run(path) for path in sorted(folder.glob(f"{method}-seed*.json"))]
+    return [r for r in found if r and r.get("budget") == budget]
+
+
+def _tables(tasks: Sequence[str], methods: Sequence[str], budget: int) -> list[str]:
+    """AUC top-10 and best value after ``budget`` calls, a row per task with runs."""
+    runs = {(t, m): _runs(t, m, budget) for t in tasks for m in methods}
+    shown = [t for t in tasks if any(runs[t, m] for m in methods)]
+    lines: list[str] = []
+    for title, key in ((f"AUC top-{TOP}", "auc_top10"), ("best value", "best_value")):
+        lines += [f"{title} after {budget:,} calls:", ""]
+        lines += ["| task | " + " | ".join(methods) + " |"]
+        lines += ["| --- |" + " ---: |" * len(methods)]
+        for task in shown:
+            means = {m: harness.mean_se([r[key] for r in runs[task, m]])[0] for m in methods}
+            top = max((v for v in means.values() if not np.isnan(v)), default=None)
+            cells = [_cell([r[key] for r in runs[task, m]], means[m] == top) for m in methods]
+            lines.append(f"| {task} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
 def report(tasks: Sequence[str], methods: Sequence[str], budget: int) -> str:
-    """The section's Markdown: AUC top-10 and best value per task and method."""
-    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for task in tasks:
-        for method in methods:
-            found = [
-                r
-                for path in sorted((RUNS / str(budget) / task).glob(f"{method}-seed*.json"))
-                if (r := harness.read_run(path)) and r.get("budget") == budget
-            ]
-            runs[task, method] = found
+    """The section's Markdown: AUC top-10 and best value per task and method after
+    ``budget`` calls, then the same for the other budgets that have runs (e.g. PMO's
+    10,000), then the published numbers."""
     lines = [
         HEADING,
         "",
@@ -208,23 +225,19 @@ def report(tasks: Sequence[str], methods: Sequence[str], budget: int) -> str:
         f"{time.strftime('%Y-%m-%d')}.",
         "",
         "PMO's protocol (Gao et al. 2022): no method knows a score it did not pay for; "
-        f"AUC of the top-{TOP} average over {budget:,} oracle calls (read every 100 calls; a "
-        "run that stops early keeps its last value), mean ± standard error (seeds). lsbo "
-        "runs search the shipped molecule VAE (seed 0) with the task's default options, "
-        "10 random training molecules first; Graph GA starts from 120. The molecule pool "
-        "is the 20,000 vendored MOSES molecules (PMO: ZINC 250k).",
+        f"AUC of the top-{TOP} average over the oracle calls (read every 100 calls; a "
+        "run that stops early keeps its last value), mean ± standard error (seeds in "
+        "brackets). lsbo runs search the shipped molecule VAE (seed 0) with the task's "
+        "default options, 10 random training molecules first, 10 proposals per step; "
+        "Graph GA starts from 120. The molecule pool is the 20,000 vendored MOSES "
+        "molecules (PMO: ZINC 250k).",
         "",
+        *_tables(tasks, methods, budget),
     ]
-    for title, key in ((f"AUC top-{TOP}", "auc_top10"), ("best value", "best_value")):
-        lines += [f"{title} after {budget:,} calls:", ""]
-        lines += ["| task | " + " | ".join(methods) + " |"]
-        lines += ["| --- |" + " ---: |" * len(methods)]
-        for task in tasks:
-            means = {m: harness.mean_se([r[key] for r in runs[task, m]])[0] for m in methods}
-            top = max((v for v in means.values() if not np.isnan(v)), default=None)
-            cells = [_cell([r[key] for r in runs[task, m]], means[m] == top) for m in methods]
-            lines.append(f"| {task} | " + " | ".join(cells) + " |")
-        lines.append("")
+    others = sorted(int(p.name) for p in RUNS.glob("*") if p.name.isdigit() and p.is_dir())
+    for other in (b for b in others if b != budget):
+        found = sorted({p.name.rsplit("-seed", 1)[0] for p in (RUNS / str(other)).rglob("*.json")})
+        lines += [f"The runs at {other:,} calls:", "", *_tables(tasks, found, other)]
     lines += [
         "Published, AUC top-10 after 10,000 calls (5 seeds; PMO's leaderboard data, "
         "pmo-benchmark.github.io; NF-BO: Lee et al., ICLR 2025, appendix table 2). "
@@ -251,7 +264,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     cli.add_argument("--jobs", type=int, default=1)
     cli.add_argument("--report-only", action="store_true")
     cli.add_argument("--no-write", action="store_true", help="print the report only")
+    cli.add_argument(
+        "--quick",
+        action="store_true",
+        help="check end to end: one task, seed 0, 20 calls, files under runs-quick, no write",
+    )
     args = cli.parse_args(argv)
+    if args.quick:
+        global RUNS
+        RUNS = harness.ROOT / "runs-quick" / "pmo"
+        args.tasks, args.seeds, args.budget, args.no_write = "zaleplon-mpo", "0", 20, True
     tasks, methods = args.tasks.split(","), args.methods.split(",")
     for task in tasks:
         objectives.load(task)  # an unknown name fails here, before any run

@@ -33,3 +33,13 @@ def test_the_report_tables_every_method_and_the_published_numbers(runs):
     assert len(rows) == 3  # AUC, best value, published
     assert "(2)" in rows[0] and rows[0].endswith("| - |")  # two seeds; no plain runs
     assert "0.346" in rows[2]  # Graph GA's published AUC on zaleplon MPO
+
+
+def test_the_report_adds_the_runs_of_other_budgets(runs):
+    pmo.run("zaleplon-mpo", "graph-ga", seed=0, budget=30, batch_size=10)
+    pmo.run("zaleplon-mpo", "graph-ga", seed=0, budget=50, batch_size=10)
+    text = pmo.report(["zaleplon-mpo", "osimertinib-mpo"], ["graph-ga"], budget=30)
+    assert "The runs at 50 calls:" in text and "after 50 calls" in text
+    measured, published = text.split("Published")
+    assert "| osimertinib-mpo" not in measured  # no runs: no row
+    assert "| osimertinib-mpo" in published
