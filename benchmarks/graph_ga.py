@@ -26,11 +26,14 @@ SELFIES through the task's lsbo objective, as every other method is.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from lsbo.exceptions import InvalidDesignsError
+from lsbo.representations.molecules import canonical_smiles, selfies_to_smiles, smiles_to_selfies
 
 AVERAGE_SIZE, SIZE_STDEV = 39.15, 3.50  # Jensen's molecule size distribution (ZINC)
 
@@ -309,16 +312,15 @@ def graph_ga(
     """
     from rdkit import Chem
 
-    from lsbo.representations.molecules import selfies_to_smiles, smiles_to_selfies
-
     rng = np.random.default_rng(seed)
     ops = GraphGA(rng)
     seen: dict[str, float] = {}  # canonical SMILES -> value (failed: 0, as PMO scores them)
     run = GraphGARun([], [], 0.0, None)
 
-    def evaluate(smiles: list[str]) -> None:
-        new = [s for s in dict.fromkeys(smiles) if s not in seen][: budget - len(run.values)]
-        designs = [smiles_to_selfies(s) for s in new]
+    def evaluate(written: dict[str, str]) -> None:
+        """Score the molecules not seen yet (canonical SMILES -> their SELFIES)."""
+        new = [s for s in written if s not in seen][: budget - len(run.values)]
+        designs = [written[s] for s in new]
         begin = time.perf_counter()
         values = score(designs)
         run.objective_seconds += time.perf_counter() - begin
@@ -328,8 +330,7 @@ def graph_ga(
             run.values.append(value)
 
     picks = rng.choice(len(start), size=min(options.population, len(start)), replace=False)
-    first = [selfies_to_smiles(start[i]) for i in picks]
-    evaluate([s for s in first if s is not None])
+    evaluate(_written(selfies_to_smiles(start[i]) for i in picks))
     population = sorted(seen, key=seen.__getitem__, reverse=True)[: options.population]
     stale, last = 0, None
     while len(run.values) < budget:
@@ -337,20 +338,19 @@ def graph_ga(
         scores = scores - min(0.0, scores.min()) + 1e-10  # PMO's scores are >= 0 already
         pool = rng.choice(len(population), size=options.offspring, p=scores / scores.sum())
         mols = [Chem.MolFromSmiles(population[i]) for i in pool]
-        children = []
+        made = []
         for _ in range(options.offspring):
             a, b = mols[int(rng.integers(len(mols)))], mols[int(rng.integers(len(mols)))]
             child = ops.crossover(a, b)
             child = None if child is None else ops.mutate(child, options.mutation_rate)
-            smiles = None if child is None else _canonical(Chem, child)
-            if smiles is not None and selfies_to_smiles(smiles_to_selfies(smiles)) == smiles:
-                children.append(smiles)  # one that SELFIES writes back unchanged
+            made.append(None if child is None else canonical_smiles(Chem.MolToSmiles(child)))
+        children = _written(made)
         calls = len(run.values)
         evaluate(children)
         if len(run.values) == calls:
             run.stopped = "a generation made no new molecule"
             break
-        known = [s for s in dict.fromkeys(population + children) if s in seen]
+        known = [s for s in dict.fromkeys([*population, *children]) if s in seen]
         population = sorted(known, key=lambda s: -seen[s])[: options.population]  # stable
         top = float(np.mean([seen[s] for s in population[:100]]))
         stale = stale + 1 if last is not None and abs(top - last) < 1e-3 else 0
@@ -361,10 +361,17 @@ def graph_ga(
     return run
 
 
-def _canonical(Chem: Any, mol: Any) -> str | None:
-    try:
-        smiles = Chem.MolToSmiles(mol)
-        parsed = Chem.MolFromSmiles(smiles)
-    except (ValueError, RuntimeError):
-        return None
-    return None if parsed is None else Chem.MolToSmiles(parsed)
+def _written(smiles: Iterable[str | None]) -> dict[str, str]:
+    """Canonical SMILES -> SELFIES, in order, for the molecules SELFIES writes back
+    unchanged (``None``, and a molecule SELFIES cannot write or alters, left out)."""
+    written: dict[str, str] = {}
+    for s in smiles:
+        if s is None or s in written:
+            continue
+        try:
+            design = smiles_to_selfies(s)
+        except InvalidDesignsError:  # beyond SELFIES's bonding rules: no design to score
+            continue
+        if selfies_to_smiles(design) == s:
+            written[s] = design
+    return written

@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 
 from lsbo.representations.molecules import require_molecules
 from objectives import _molecules
-from objectives._molecules import MoleculeObjective
+from objectives._molecules import MoleculeObjective, logp
 
 FINGERPRINTS = ("ECFP4", "ECFP6", "FCFP4", "AP")
 
@@ -134,13 +134,8 @@ def similarity(mol: Any, smiles: str, kind: str) -> float:
 
 
 # -------------------------------------------------------------------------- descriptors
-
-
-def logp(mol: Any) -> float:
-    """Crippen's logP (rdkit ``Descriptors.MolLogP``)."""
-    from rdkit.Chem import Crippen
-
-    return float(Crippen.MolLogP(mol))
+# (Crippen's logP is the molecule tasks' own, objectives._molecules.logp, which GuacaMol's
+# Descriptors.MolLogP computes too)
 
 
 def tpsa(mol: Any) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from graph_ga import GraphGA, GraphGAOptions, graph_ga
+from graph_ga import GraphGA, GraphGAOptions, _written, graph_ga
 from rdkit import Chem
 from rdkit.Chem import Crippen
 
@@ -80,3 +80,11 @@ def test_selfies_round_trip_of_the_start():
     # the search scores SELFIES; the starting molecules must survive the round trip
     for design in start(20):
         assert smiles_to_selfies(selfies_to_smiles(design)) is not None
+
+
+def test_only_molecules_selfies_writes_back_unchanged_are_scored():
+    # Cl[I](Cl)Cl is beyond SELFIES's bonding rules (it cannot be written: skipped, not a
+    # crash); iodic acid comes back as another molecule ([O-][I+2]([O-])O); None is none
+    written = _written(["CCO", "Cl[I](Cl)Cl", "O=I(=O)O", None, "CCO", "c1ccccc1"])
+    assert list(written) == ["CCO", "c1ccccc1"]
+    assert [selfies_to_smiles(d) for d in written.values()] == ["CCO", "c1ccccc1"]
