@@ -17,9 +17,16 @@ import re
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, Self
 
+import numpy as np
+
 from lsbo.exceptions import InvalidDesignsError, MissingDependencyError
 from lsbo.representations.registry import codec_kind, register_codec, setting
 from lsbo.representations.tokens import TokenCodec
+from lsbo.representations.variation import breed
+
+MUTATION_RATE = 0.067
+"""Probability that a child of :meth:`SelfiesCodec.vary` is mutated after crossover
+(Jensen's and PMO's setting of Graph GA)."""
 
 __all__ = [
     "SELFIES_TOKEN",
@@ -28,6 +35,7 @@ __all__ = [
     "require_molecules",
     "selfies_to_smiles",
     "smiles_to_selfies",
+    "written_selfies",
 ]
 
 SELFIES_TOKEN = r"\[[^\]]*\]"
@@ -111,6 +119,27 @@ def smiles_to_selfies(smiles: str) -> str:
         raise InvalidDesignsError(f"SELFIES cannot write {smiles!r}: {exc}") from None
 
 
+def written_selfies(smiles: str | None) -> str | None:
+    """The SELFIES of a molecule when SELFIES writes it and reads it back as the same
+    canonical SMILES; ``None`` for ``None``, a SMILES rdkit cannot parse, a molecule
+    beyond SELFIES's bonding rules, or one that comes back as another molecule."""
+    canonical = None if smiles is None else canonical_smiles(smiles)
+    if canonical is None:
+        return None
+    try:
+        design = smiles_to_selfies(canonical)
+    except InvalidDesignsError:
+        return None
+    return design if selfies_to_smiles(design) == canonical else None
+
+
+def _smiles(chem: Any, molecule: Any) -> str | None:
+    try:
+        return str(chem.MolToSmiles(molecule))
+    except Exception:  # rdkit raises on some unsanitized reaction products
+        return None
+
+
 @register_codec
 class SelfiesCodec(TokenCodec):
     """SELFIES strings <-> token index tensors; validity and identity come from rdkit.
@@ -166,6 +195,43 @@ class SelfiesCodec(TokenCodec):
     def key(self, design: Any) -> Hashable:
         """The canonical SMILES: two SELFIES of one molecule are the same design."""
         return selfies_to_smiles(design) or design
+
+    def vary(
+        self,
+        parents: Sequence[str],
+        n: int,
+        rng: np.random.Generator,
+        rate: float | None = None,
+    ) -> list[str]:
+        """Children made on molecular graphs (see :meth:`Codec.vary`): Jensen's Graph GA
+        crossover of two parents, then one of its mutations with probability ``rate``
+        (``None``: :data:`MUTATION_RATE`); see :mod:`lsbo.representations.molecule_graphs`.
+
+        Every child is a sanitizable molecule, written as a SELFIES string the codec can
+        encode (its tokens in the vocabulary, at most ``max_length``); a draw that
+        gives none is left out, so fewer than ``n`` may come back.
+        """
+        from rdkit import Chem, rdBase
+
+        from lsbo.representations.molecule_graphs import GraphOperators
+
+        operators = GraphOperators(rng)
+        mols = [Chem.MolFromSmiles(selfies_to_smiles(p) or "") for p in parents]
+        mols = [m for m in mols if m is not None and m.GetNumAtoms()]
+        rate = MUTATION_RATE if rate is None else rate
+
+        def cross(first: Any, second: Any) -> str | None:
+            child = operators.crossover(first, second)
+            child = None if child is None else operators.mutate(child, rate)
+            design = None if child is None else written_selfies(_smiles(Chem, child))
+            return design if design is not None and self._encodes(design) else None
+
+        with rdBase.BlockLogs():  # most attempts fail sanitization, as Jensen's do
+            return breed(mols, n, rng, cross) if mols else []
+
+    def _encodes(self, design: str) -> bool:
+        tokens = self.tokenize(design)
+        return 0 < len(tokens) <= self.max_length and all(t in self.index for t in tokens)
 
     def __repr__(self) -> str:
         return f"SelfiesCodec(vocab_size={self.vocab_size}, max_length={self.max_length})"

@@ -17,7 +17,10 @@ the operators the built-in codecs use:
   probability ``rate`` for another of the same left side and the same non-terminals on
   its right (``S -> S '+' T`` for ``S -> S '*' T``): every child is a sentence;
 - images: a random rectangle of the second parent is pasted into the first, then each
-  pixel is flipped (binary) or moved by noise (grayscale) with probability ``rate``.
+  pixel is flipped (binary) or moved by noise (grayscale) with probability ``rate``;
+- molecules (SELFIES) vary on their graphs instead, by Jensen's Graph GA crossover and
+  mutation (:mod:`lsbo.representations.molecule_graphs`), which make chemically sensible
+  molecules where token edits of a SELFIES string make valid but odd ones.
 
 ``rate`` defaults to ``1.1 / length`` (holo-bench's default: about one change per child).
 """

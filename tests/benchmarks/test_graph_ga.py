@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-from graph_ga import GraphGA, GraphGAOptions, _written, graph_ga
+from graph_ga import GraphGAOptions, _written, graph_ga
 from rdkit import Chem
 from rdkit.Chem import Crippen
 
@@ -54,28 +52,6 @@ def test_a_search_that_cannot_improve_stops_early_and_says_why():
     assert len(run.values) < 2000 and "did not change" in run.stopped
 
 
-def test_the_operators_make_sanitizable_molecules_of_bounded_size():
-    ops = GraphGA(np.random.default_rng(0))
-    parents = [Chem.MolFromSmiles(s) for s in _molecules.table()["smiles"][:20]]
-    children = [ops.crossover(parents[i], parents[i + 1]) for i in range(0, 20, 2)]
-    made = [c for c in children if c is not None]
-    assert len(made) >= 5
-    for child in made:
-        smiles = Chem.MolToSmiles(child)
-        assert Chem.MolFromSmiles(smiles) is not None and 5 < child.GetNumAtoms() < 60
-        mutant = ops.mutate(Chem.Mol(child), rate=1.0)
-        if mutant is not None:
-            assert Chem.MolFromSmiles(Chem.MolToSmiles(mutant)) is not None
-    assert ops.mutate(made[0], rate=0.0) is made[0]  # no mutation drawn: the same molecule
-
-
-@pytest.mark.parametrize("smiles", ["C1=CC=C1", "C1CCCCCCC1"])
-def test_rings_jensen_rejects_are_rejected(smiles):
-    # a double bond in a 4-ring, a macrocycle: neither is ring_ok
-    assert not GraphGA(np.random.default_rng(0)).ring_ok(Chem.MolFromSmiles(smiles))
-    assert GraphGA(np.random.default_rng(0)).ring_ok(Chem.MolFromSmiles("c1ccccc1"))
-
-
 def test_selfies_round_trip_of_the_start():
     # the search scores SELFIES; the starting molecules must survive the round trip
     for design in start(20):
@@ -84,7 +60,9 @@ def test_selfies_round_trip_of_the_start():
 
 def test_only_molecules_selfies_writes_back_unchanged_are_scored():
     # Cl[I](Cl)Cl is beyond SELFIES's bonding rules (it cannot be written: skipped, not a
-    # crash); iodic acid comes back as another molecule ([O-][I+2]([O-])O); None is none
+    # crash); rdkit reads iodic acid as [O-][I+2]([O-])O, which SELFIES writes back; None
+    # and a repeat are skipped
     written = _written(["CCO", "Cl[I](Cl)Cl", "O=I(=O)O", None, "CCO", "c1ccccc1"])
-    assert list(written) == ["CCO", "c1ccccc1"]
-    assert [selfies_to_smiles(d) for d in written.values()] == ["CCO", "c1ccccc1"]
+    assert list(written) == ["CCO", "O=I(=O)O", "c1ccccc1"]
+    back = [selfies_to_smiles(d) for d in written.values()]
+    assert back == ["CCO", "[O-][I+2]([O-])O", "c1ccccc1"]
