@@ -15,6 +15,13 @@ from torch import Tensor
 
 _PARTS = ("mean_module", "covar_module", "likelihood")
 
+WARM_MAXITER = 100
+"""Most L-BFGS iterations of a warm-started fit (a cold fit runs until it converges).
+From the previous step's hyperparameters the likelihood is near its optimum at once;
+in 32 latent dimensions the optimizer still crept on along flat lengthscales for 300
+to 800 iterations a step, most of a molecule run's time, for no better proposals
+(``benchmarks/RESULTS.md``, "Molecules, PMO protocol")."""
+
 
 def gp_state(model: SingleTaskGP) -> dict[str, dict[str, Tensor]]:
     """The hyperparameters of a fitted GP, to warm-start the next fit (or store them)."""
@@ -39,7 +46,8 @@ def fit_gp(
         bounds: ``2 x d`` lower and upper latent bounds.
         warm_start: A GP fitted at the previous step on the same latent space, or its
             :func:`gp_state`: its hyperparameters start the optimizer, which then needs
-            a few iterations instead of dozens (about 4x faster at 500 points in 16 dimensions).
+            a few iterations instead of dozens (about 4x faster at 500 points in 16
+            dimensions), and at most :data:`WARM_MAXITER`.
     """
     with warnings.catch_warnings():
         # a design found by the search may encode slightly outside the box spanned by
@@ -58,7 +66,10 @@ def fit_gp(
             state = gp_state(warm_start) if isinstance(warm_start, SingleTaskGP) else warm_start
             for name in _PARTS:
                 getattr(model, name).load_state_dict(state[name])
-        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        limit = {} if warm_start is None else {"options": {"maxiter": WARM_MAXITER}}
+        fit_gpytorch_mll(
+            ExactMarginalLogLikelihood(model.likelihood, model), optimizer_kwargs=limit
+        )
     return model.eval()
 
 
