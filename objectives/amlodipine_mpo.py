@@ -29,9 +29,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 from objectives import _guacamol
-from objectives._molecules import DATASET_SIZE, default_options, make_codec
+from objectives._molecules import DATASET_SIZE, default_options, default_strategy, make_codec
 
-__all__ = ["DATASET_SIZE", "OBJECTIVE", "AmlodipineMPO", "dataset", "default_options", "make_codec"]
+__all__ = [
+    "DATASET_SIZE",
+    "OBJECTIVE",
+    "AmlodipineMPO",
+    "dataset",
+    "default_options",
+    "default_strategy",
+    "make_codec",
+]
 
 
 class AmlodipineMPO(_guacamol.GuacaMolObjective):

@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from objectives import _guacamol
-from objectives._molecules import DATASET_SIZE, default_options, make_codec
+from objectives._molecules import DATASET_SIZE, default_options, default_strategy, make_codec
 
 __all__ = [
     "DATASET_SIZE",
@@ -39,6 +39,7 @@ __all__ = [
     "FexofenadineMPO",
     "dataset",
     "default_options",
+    "default_strategy",
     "make_codec",
 ]
 

@@ -37,6 +37,7 @@ from objectives._molecules import (
     DATASET_SIZE,
     MoleculeObjective,
     default_options,
+    default_strategy,
     make_codec,
 )
 
@@ -47,6 +48,7 @@ __all__ = [
     "PenalizedLogP",
     "dataset",
     "default_options",
+    "default_strategy",
     "make_codec",
 ]
 

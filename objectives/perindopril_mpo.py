@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from objectives import _guacamol
-from objectives._molecules import DATASET_SIZE, default_options, make_codec
+from objectives._molecules import DATASET_SIZE, default_options, default_strategy, make_codec
 
 __all__ = [
     "DATASET_SIZE",
@@ -37,6 +37,7 @@ __all__ = [
     "PerindoprilMPO",
     "dataset",
     "default_options",
+    "default_strategy",
     "make_codec",
 ]
 

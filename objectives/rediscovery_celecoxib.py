@@ -27,6 +27,7 @@ from objectives._molecules import (
     DATASET_SIZE,
     MoleculeObjective,
     default_options,
+    default_strategy,
     make_codec,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "RediscoverCelecoxib",
     "dataset",
     "default_options",
+    "default_strategy",
     "make_codec",
 ]
 

@@ -14,6 +14,7 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import QED, Crippen, rdFingerprintGenerator
 from rdkit.Contrib.SA_Score import sascorer
 
+import objectives
 from lsbo.exceptions import InvalidDesignsError, InvalidOptionError
 from lsbo.models import SequenceVAE, load_model
 from lsbo.representations import SelfiesCodec
@@ -322,3 +323,25 @@ def test_without_the_extra_the_metadata_lists_and_use_says_what_to_install():
     assert result.returncode == 0, result.stderr
     assert "Drug-likeness" in result.stdout
     assert "pip install 'lsbo[molecules]'" in result.stdout
+
+
+MOLECULE_TASKS = [
+    name
+    for name in objectives.BUILTIN
+    if "make_codec" in vars(objectives.load(name))
+    and objectives.load(name).make_codec is _molecules.make_codec
+]
+
+
+def test_every_molecule_task_is_found():
+    assert len(MOLECULE_TASKS) == 10 and "osimertinib-mpo" in MOLECULE_TASKS
+
+
+@pytest.mark.parametrize("task", MOLECULE_TASKS)
+def test_plain_ranks_graph_children_alone_on_molecules_and_other_strategies_are_as_named(task):
+    module = objectives.load(task)
+    plain = objectives.strategy(module, "plain")
+    assert plain.name == "plain" and plain.latent_optima is False and plain.mutants is None
+    assert objectives.strategy(module, "plain", latent_optima=True).latent_optima is True
+    assert objectives.strategy(module, "genetic").name == "genetic"
+    assert objectives.strategy(module, "trust-region").name == "trust-region"
