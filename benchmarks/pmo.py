@@ -230,7 +230,9 @@ def report(tasks: Sequence[str], methods: Sequence[str], budget: int) -> str:
         f"AUC of the top-{TOP} average over the oracle calls (read every 100 calls; a "
         "run that stops early keeps its last value), mean ± standard error (seeds in "
         "brackets). lsbo runs search the shipped molecule VAE (seed 0) with the task's "
-        "default options, 10 random training molecules first, 10 proposals per step; "
+        "default options and strategy settings (`plain`: Graph GA children of the 10 "
+        "best molecules, ranked by the GP's qLogEI alone), 10 random training molecules "
+        "first, 10 proposals per step; "
         "Graph GA starts from 120. The molecule pool is the 20,000 vendored MOSES "
         "molecules (PMO: ZINC 250k).",
         "",
