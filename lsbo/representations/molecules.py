@@ -230,8 +230,12 @@ class SelfiesCodec(TokenCodec):
             return breed(mols, n, rng, cross) if mols else []
 
     def _encodes(self, design: str) -> bool:
-        tokens = self.tokenize(design)
-        return 0 < len(tokens) <= self.max_length and all(t in self.index for t in tokens)
+        """Whether :meth:`encode` takes the design (tokens known, not too long)."""
+        try:
+            self.encode([design])
+        except InvalidDesignsError:
+            return False
+        return True
 
     def __repr__(self) -> str:
         return f"SelfiesCodec(vocab_size={self.vocab_size}, max_length={self.max_length})"
