@@ -48,3 +48,24 @@ def test_selection_keeps_the_best_and_the_recent():
     best = set(values.argsort(descending=True)[:50].tolist())
     assert best <= set(keep.tolist())
     assert set(range(975, 1000)) <= set(keep.tolist())
+
+
+def test_a_warm_fit_stops_at_warm_maxiter_and_a_cold_fit_runs_to_convergence(monkeypatch):
+    import lsbo.surrogates.gp as gp_module
+
+    X, Y = _data()
+    bounds = torch.tensor([[-2.0] * 3, [2.0] * 3], dtype=torch.float64)
+    far = fit_gp(X[:12], torch.sin(3 * X[:12, :1]) * 1e3, bounds)  # another function
+
+    def fits(cap):
+        monkeypatch.setattr(gp_module, "WARM_MAXITER", cap)
+        warm = fit_gp(X, Y, bounds, warm_start=far)
+        cold = fit_gp(X, Y, bounds)
+        return warm.covar_module.lengthscale, cold.covar_module.lengthscale
+
+    warm_capped, cold_capped = fits(1)
+    warm_free, cold_free = fits(10_000)
+    assert torch.equal(cold_capped, cold_free)  # the cap leaves a cold fit alone
+    # one iteration from a far start stays far from where the optimizer ends
+    assert not torch.allclose(warm_capped, warm_free, rtol=0.05)
+    assert torch.allclose(warm_free, cold_free, rtol=0.05)
