@@ -53,8 +53,11 @@ def invert(
     optimizer = torch.optim.Adam([z], lr=learning_rate)
     for step in range(1, steps + 1):
         optimizer.zero_grad()
-        loss = model.negative_log_likelihood(model.reconstruction_logits(z, x), x)
-        (z_grad,) = torch.autograd.grad(loss[~exact].sum(), z)
+        # cuDNN's recurrent kernels have no backward pass in eval mode (dropout off):
+        # on a GPU, the gradient goes through PyTorch's own kernels instead
+        with torch.backends.cudnn.flags(enabled=False):
+            loss = model.negative_log_likelihood(model.reconstruction_logits(z, x), x)
+            (z_grad,) = torch.autograd.grad(loss[~exact].sum(), z)
         z.grad = z_grad
         optimizer.step()
         with torch.no_grad():
