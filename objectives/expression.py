@@ -74,6 +74,7 @@ from lsbo.objective import Dataset, Objective
 from lsbo.options import OptimizerOptions
 from lsbo.representations import GrammarCodec
 from lsbo.representations.grammar import EXPRESSION_GRAMMAR
+from lsbo.strategies import Plain, Strategy, get_strategy
 from objectives._checks import check_int
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "ExpressionObjective",
     "X",
     "dataset",
+    "default_strategy",
     "evaluate_expression",
     "generate_expressions",
     "is_valid_expression",
@@ -527,6 +529,23 @@ def make_codec(designs: Sequence[str]) -> GrammarCodec:
     Requires the ``grammar`` extra (``pip install 'lsbo[grammar]'``: nltk and lark).
     """
     return GrammarCodec.from_designs(designs, grammar=EXPRESSION_GRAMMAR)
+
+
+def default_strategy(name: str) -> Strategy:
+    """Strategies as they suit this task: ``plain`` gives half of each batch to
+    children of the best expressions taken unranked, as the ``genetic`` strategy does
+    (``Plain(explore=0.5, explore_from="children")``), the other half ranked by qLogEI.
+
+    The task hides the better half of its expressions, so every scored training
+    expression is worse than a constant, and the GP, which learns that expressions
+    with an ``x`` score badly, keeps qLogEI on constants. The demo's search (100
+    evaluations, one per step, ``benchmarks/demo_search.py``), best after 100 for
+    seeds 0, 1, 2: 0.430, 0.397, 0.4876 (``x`` plus a constant) with this setting,
+    against 0.935, 3.552 and 3.552 (constants) with ``plain``'s defaults.
+    """
+    if name == "plain":
+        return Plain(explore=0.5, explore_from="children")
+    return get_strategy(name)
 
 
 def default_options() -> OptimizerOptions:

@@ -8,6 +8,8 @@ import re
 import numpy as np
 import pytest
 
+import lsbo
+import objectives
 from lsbo.exceptions import InvalidOptionError
 from lsbo.objective import Dataset
 from objectives.expression import (
@@ -308,3 +310,13 @@ def test_dataset_subsample(benchmark: Dataset) -> None:
 def test_dataset_rejects_bad_arguments(kwargs: dict) -> None:
     with pytest.raises(InvalidOptionError):
         dataset(**kwargs)
+
+
+def test_plain_takes_half_of_each_batch_from_unranked_children_on_this_task() -> None:
+    module = objectives.load("expression")
+    plain = objectives.strategy(module, "plain")
+    assert (plain.name, plain.explore, plain.explore_from) == ("plain", 0.5, "children")
+    assert plain.latent_optima is True and plain.mutants is None
+    assert objectives.strategy(module, "plain", explore=0.0).explore == 0.0
+    genetic = objectives.strategy(module, "genetic")
+    assert genetic == lsbo.Genetic()
