@@ -198,6 +198,16 @@ def _runs(task: str, method: str, budget: int) -> list[dict[str, Any]]:
     return [r for r in found if r and r.get("budget") == budget]
 
 
+def _machines() -> str:
+    """The machines the stored runs were made on (their cores and CPU), as a list."""
+    found = {
+        str(record.get("machine", "")).split(", Python")[0]
+        for path in RUNS.rglob("*.json")
+        if (record := harness.read_run(path))
+    }
+    return ", ".join(sorted(m for m in found if m)) or "no recorded machine"
+
+
 def _tables(tasks: Sequence[str], methods: Sequence[str], budget: int) -> list[str]:
     """AUC top-10 and best value after ``budget`` calls, a row per task with runs."""
     runs = {(t, m): _runs(t, m, budget) for t in tasks for m in methods}
@@ -223,8 +233,9 @@ def report(tasks: Sequence[str], methods: Sequence[str], budget: int) -> str:
     lines = [
         HEADING,
         "",
-        f"`python benchmarks/pmo.py --budget {budget}` on {machine()}, "
-        f"{time.strftime('%Y-%m-%d')}.",
+        f"`python benchmarks/pmo.py --budget {budget}`, report of "
+        f"{time.strftime('%Y-%m-%d')}; the runs were made on {_machines()}, one "
+        "thread each.",
         "",
         "PMO's protocol (Gao et al. 2022): no method knows a score it did not pay for; "
         f"AUC of the top-{TOP} average over the oracle calls (read every 100 calls; a "
