@@ -6,6 +6,12 @@ them exactly. Regenerate only for a deliberate change of behaviour, and say why 
 commit that does::
 
     python -m tests.golden.runs
+
+Floating point differs between CPU families (MKL and PyTorch choose their kernels by
+the processor), and a seeded run follows the last bits of its GP fits, so the histories
+are kept per CPU vendor (``tests/golden/<vendor_id>/``, as ``/proc/cpuinfo`` names it),
+each recorded on such a machine, and the runs use :data:`THREADS` threads whatever the
+machine has. The command above records the histories of the machine it runs on.
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import platform
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from lsbo import Objective, Optimizer, OptimizerOptions
 from lsbo.models import TrainingOptions, fit_new_vae
@@ -25,6 +33,8 @@ from lsbo.strategies import get_strategy
 from tests.conftest import squares, toy_strings
 
 HERE = Path(__file__).parent
+# the thread count the histories were recorded with (a 2-core machine's default)
+THREADS = 2
 OPTIONS = OptimizerOptions(n_initial=5, num_restarts=4, raw_samples=64, mc_samples=64)
 # each golden run's strategy settings ("name" where the label is not the strategy's
 # name); "plain" keeps the settings it was recorded with, before design-space
@@ -103,7 +113,16 @@ def _design_id(design: Any) -> str:
 
 
 def run_history(task: str, strategy: str) -> dict[str, Any]:
-    """One run's history and counters, as JSON types."""
+    """One run's history and counters, as JSON types, on :data:`THREADS` threads."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(THREADS)
+    try:
+        return _run_history(task, strategy)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _run_history(task: str, strategy: str) -> dict[str, Any]:
     objective, designs, model, scores = TASKS[task]()
     settings = dict(STRATEGIES[strategy])
     name = settings.pop("name", strategy)
@@ -135,14 +154,28 @@ def run_history(task: str, strategy: str) -> dict[str, Any]:
     }
 
 
-def golden_path(task: str, strategy: str) -> Path:
-    return HERE / f"{task}-{strategy}.json"
+def cpu_vendor() -> str:
+    """This machine's CPU vendor (``GenuineIntel``, ``AuthenticAMD``, ...), else its
+    architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("vendor_id"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine() or "unknown"
+
+
+def golden_path(task: str, strategy: str, vendor: str | None = None) -> Path:
+    """The golden file of a run for CPUs of ``vendor`` (default: this machine's)."""
+    return HERE / (vendor or cpu_vendor()) / f"{task}-{strategy}.json"
 
 
 def main() -> None:
     for task in TASKS:
         for strategy in STRATEGIES:
             history = run_history(task, strategy)
+            golden_path(task, strategy).parent.mkdir(exist_ok=True)
             golden_path(task, strategy).write_text(json.dumps(history, indent=1) + "\n")
             print(task, strategy, len(history["history"]), "evaluations")
 
