@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pmo
 import pytest
-from harness import auc_top_k, read_run
+from harness import auc_top_k, read_run, write_run
 
 
 @pytest.fixture
@@ -43,3 +43,12 @@ def test_the_report_adds_the_runs_of_other_budgets(runs):
     measured, published = text.split("Published")
     assert "| osimertinib-mpo" not in measured  # no runs: no row
     assert "| osimertinib-mpo" in published
+
+
+def test_the_report_names_the_machines_its_runs_were_made_on(runs):
+    record = pmo.run("zaleplon-mpo", "graph-ga", seed=0, budget=30, batch_size=10)
+    elsewhere = {**record, "seed": 1, "machine": "16 CPU cores (Elsewhere CPU), Python 3.12.3"}
+    write_run(runs / "30" / "zaleplon-mpo" / "graph-ga-seed1.json", elsewhere)
+    header = pmo.report(["zaleplon-mpo"], ["graph-ga"], budget=30).splitlines()[2]
+    here = record["machine"].split(", Python")[0]
+    assert f"the runs were made on 16 CPU cores (Elsewhere CPU), {here}, one thread" in header

@@ -154,6 +154,7 @@ def _run_history(task: str, strategy: str) -> dict[str, Any]:
     }
 
 
+@functools.cache
 def cpu_vendor() -> str:
     """This machine's CPU vendor (``GenuineIntel``, ``AuthenticAMD``, ...), else its
     architecture."""
@@ -175,8 +176,9 @@ def main() -> None:
     for task in TASKS:
         for strategy in STRATEGIES:
             history = run_history(task, strategy)
-            golden_path(task, strategy).parent.mkdir(exist_ok=True)
-            golden_path(task, strategy).write_text(json.dumps(history, indent=1) + "\n")
+            path = golden_path(task, strategy)
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(json.dumps(history, indent=1) + "\n")
             print(task, strategy, len(history["history"]), "evaluations")
 
 
