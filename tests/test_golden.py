@@ -22,8 +22,9 @@ def test_a_seeded_run_reproduces_its_golden_history(task, strategy):
     path = golden_path(task, strategy)
     if not path.exists():
         pytest.skip(
-            f"no golden histories recorded on {cpu_vendor()} CPUs (floating point differs "
-            "between CPU families): record them with python -m tests.golden.runs"
+            f"no golden history of {task}-{strategy} recorded on {cpu_vendor()} CPUs "
+            "(floating point differs between CPU families): record it with "
+            "python -m tests.golden.runs on such a machine"
         )
     expected = json.loads(path.read_text())
     assert json.loads(json.dumps(run_history(task, strategy))) == expected

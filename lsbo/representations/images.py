@@ -106,7 +106,9 @@ class ImageCodec(Codec):
         rate: float | None = None,
     ) -> list[np.ndarray]:
         """Children of images (see :meth:`Codec.vary`): a rectangle of one parent in
-        the other, then pixels flipped (binary) or moved by noise (grayscale)."""
+        the other, in half of the binary ones a small rectangle painted 0 or 1, then
+        pixels flipped (binary) or moved by noise (grayscale)
+        (:func:`lsbo.representations.variation.vary_image`)."""
         arrays = [_as_array(parent, row) for row, parent in enumerate(parents)]
         return breed(arrays, n, rng, lambda a, b: vary_image(a, b, self.binary, rng, rate))
 

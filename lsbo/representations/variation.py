@@ -16,8 +16,14 @@ the operators the built-in codecs use:
   subtree replaced by a random new one (of at most 12 rules); then each rule is swapped with
   probability ``rate`` for another of the same left side and the same non-terminals on
   its right (``S -> S '+' T`` for ``S -> S '*' T``): every child is a sentence;
-- images: a random rectangle of the second parent is pasted into the first, then each
-  pixel is flipped (binary) or moved by noise (grayscale) with probability ``rate``;
+- images: a random rectangle of the second parent is pasted into the first; where
+  images are binary, half the children then have a small rectangle (sides up to
+  :data:`PATCH_SHARE` of the image's) painted 0 or 1, the images' subtree mutation: a
+  change of area or shape that flipping one pixel at a time would take hundreds of
+  children to make (on shapes it took the genetic algorithm from 595 to 1,400 after
+  500 evaluations; a uniform gray painted on grayscale glyphs did worse in 2 of 3
+  seeds, so grayscale images go without); then each pixel is flipped (binary) or moved
+  by noise (grayscale) with probability ``rate``;
 - molecules (SELFIES) vary on their graphs instead, by Jensen's Graph GA crossover and
   mutation (:mod:`lsbo.representations.molecule_graphs`), which make chemically sensible
   molecules where token edits of a SELFIES string make valid but odd ones.
@@ -33,6 +39,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 T = TypeVar("T")
+
+# the largest rectangle an image mutation paints, as a share of each side
+PATCH_SHARE = 1 / 8
 
 
 def pick_parents(n_parents: int, rng: np.random.Generator) -> tuple[int, int]:
@@ -167,14 +176,21 @@ def vary_image(
     rng: np.random.Generator,
     rate: float | None = None,
 ) -> np.ndarray:
-    """A child of two images: a rectangle of ``second`` pasted into ``first``, then
-    pixels flipped (binary) or moved by noise of scale 0.25 (grayscale), each with
-    probability ``rate`` (``None``: ``1.1 / pixels``)."""
+    """A child of two images: a rectangle of ``second`` pasted into ``first``; for
+    ``binary`` images, with probability 1/2, a rectangle of 1 to ``PATCH_SHARE`` of each
+    side painted 0 or 1; then pixels flipped (binary) or moved by noise of scale 0.25
+    (grayscale), each with probability ``rate`` (``None``: ``1.1 / pixels``)."""
     child = np.array(first, dtype=np.float32, copy=True)
     height, width = child.shape
     top, bottom = sorted(rng.integers(height + 1, size=2))
     left, right = sorted(rng.integers(width + 1, size=2))
     child[top:bottom, left:right] = np.asarray(second, dtype=np.float32)[top:bottom, left:right]
+    if binary and rng.random() < 0.5:  # half the children: a small rectangle of 0 or 1
+        rows = int(rng.integers(1, max(1, round(height * PATCH_SHARE)) + 1))
+        cols = int(rng.integers(1, max(1, round(width * PATCH_SHARE)) + 1))
+        top = int(rng.integers(height - rows + 1))
+        left = int(rng.integers(width - cols + 1))
+        child[top : top + rows, left : left + cols] = float(rng.integers(2))
     rate = 1.1 / child.size if rate is None else rate
     change = rng.random(child.shape) < rate
     if binary:

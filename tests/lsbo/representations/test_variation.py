@@ -8,7 +8,13 @@ import pytest
 from lsbo.exceptions import InvalidOptionError
 from lsbo.representations import Codec, GrammarCodec, ImageCodec, TokenCodec
 from lsbo.representations.grammar import EXPRESSION_GRAMMAR
-from lsbo.representations.variation import subtree_spans, vary_derivation, vary_sequence
+from lsbo.representations.variation import (
+    PATCH_SHARE,
+    subtree_spans,
+    vary_derivation,
+    vary_image,
+    vary_sequence,
+)
 from objectives.expression import generate_expressions
 from tests.lsbo.representations.test_grammar import LISTS
 
@@ -94,6 +100,24 @@ def test_image_children_keep_shape_and_stay_binary():
     children = codec.vary(parents, 50, np.random.default_rng(0))
     assert all(c.shape == (8, 8) and set(np.unique(c)) <= {0.0, 1.0} for c in children)
     assert any(0 < c.sum() < 64 for c in children)  # a rectangle of one in the other
+
+
+def test_half_the_binary_image_children_get_a_small_rectangle_painted_0_or_1():
+    blank = np.zeros((32, 32), np.float32)
+    rng = np.random.default_rng(0)
+    children = [vary_image(blank, blank, True, rng, rate=0.0) for _ in range(400)]
+    painted = [c for c in children if c.any()]
+    # a rectangle painted 0 leaves the blank image as it was: 1 child in 4 is painted 1
+    assert 0.17 < len(painted) / len(children) < 0.33
+    side = round(32 * PATCH_SHARE)
+    for child in painted:
+        rows, cols = np.nonzero(child)
+        height, width = np.ptp(rows) + 1, np.ptp(cols) + 1
+        assert height <= side and width <= side
+        assert len(rows) == height * width  # one filled rectangle
+    assert {np.count_nonzero(c) for c in painted} >= {1, side * side}
+    # grayscale images keep their pixels: nothing painted, no noise at rate 0
+    assert not any(vary_image(blank, blank, False, rng, rate=0.0).any() for _ in range(100))
 
 
 def test_a_codec_without_operators_says_how_to_add_them():
