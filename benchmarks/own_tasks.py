@@ -147,7 +147,10 @@ def report(runs: Sequence[dict[str, Any]]) -> str:
         "default options (no scores given, nothing tuned), one thread. Best value after "
         "N evaluations, mean ± standard error over seeds (larger is better); 'beats data' "
         "counts seeds whose best beats the best training design (unknown to the run). "
-        f"Command: `OMP_NUM_THREADS=1 python benchmarks/own_tasks.py --jobs 2`. {machine()}.", "",
+        f"Command: `OMP_NUM_THREADS=1 python benchmarks/own_tasks.py --jobs 2`. The report "
+        f"was written on {machine()}. The runs were made 2026-12-03 on 2 CPU cores (AMD "
+        "EPYC), except heat-sink `plain` and `genetic`, made again 2026-12-04 on an Intel "
+        "Xeon after binary images began to vary by painted rectangles too.", "",
         "`plain` is the default, which ranks 256 design-space children of the best designs "
         "beside its decoded latent optima; its runs were made as `plain:mutants=256` before "
         "that became the default (the same search: gc-assay seed 0 run again as `plain` "
