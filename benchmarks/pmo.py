@@ -48,6 +48,7 @@ import harness  # benchmarks/ is on the path when run
 import numpy as np
 from _results import machine, write_section
 from graph_ga import GraphGAOptions, graph_ga
+from harness.reporting import cpu_of
 from harness.tasks import jsonable
 
 import lsbo
@@ -200,12 +201,8 @@ def _runs(task: str, method: str, budget: int) -> list[dict[str, Any]]:
 
 def _machines() -> str:
     """The machines the stored runs were made on (their cores and CPU), as a list."""
-    found = {
-        str(record.get("machine", "")).split(", Python")[0]
-        for path in RUNS.rglob("*.json")
-        if (record := harness.read_run(path))
-    }
-    return ", ".join(sorted(m for m in found if m)) or "no recorded machine"
+    found = {cpu_of(record) for path in RUNS.rglob("*.json") if (record := harness.read_run(path))}
+    return ", ".join(sorted(found)) or "no recorded machine"
 
 
 def _tables(tasks: Sequence[str], methods: Sequence[str], budget: int) -> list[str]:

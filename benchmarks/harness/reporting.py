@@ -213,7 +213,7 @@ def section(
         "\n\n".join(
             [
                 heading,
-                f"`{command}` on {machine()}, {time.strftime('%Y-%m-%d')}.",
+                f"`{command}` on {machine()}, {time.strftime('%Y-%m-%d')}. " + _machines_note(runs),
                 textwrap.fill(" ".join(setup.split()), 88),
                 table(task, runs, size_limit),
                 f"![{task.name}: best value so far]({relative})",
@@ -221,6 +221,25 @@ def section(
         )
         + "\n"
     )
+
+
+def cpu_of(record: Mapping[str, Any]) -> str:
+    """The cores and CPU a run record says it was made on (its ``machine`` up to the
+    Python version), or ``"an unrecorded machine"``."""
+    return str(record.get("machine") or "an unrecorded machine").split(", Python")[0]
+
+
+def _machines_note(runs: Mapping[str, list[dict[str, Any]]]) -> str:
+    """Which machines made the runs (each run file records its own), by row where they
+    differ: the report may be written elsewhere and later."""
+    rows_of: dict[str, list[str]] = {}
+    for label, rs in runs.items():
+        for cpu in sorted({cpu_of(r) for r in rs}):
+            rows_of.setdefault(cpu, []).append(label)
+    if len(rows_of) == 1:
+        return f"The runs were made on {next(iter(rows_of))}."
+    listed = "; ".join(f"{cpu}: {', '.join(labels)}" for cpu, labels in sorted(rows_of.items()))
+    return f"The runs were made on several machines ({listed})."
 
 
 def _best_rows(task: Task, runs: Mapping[str, list[dict[str, Any]]]) -> str:

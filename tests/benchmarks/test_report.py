@@ -82,6 +82,22 @@ def test_section_has_the_heading_the_command_the_table_and_the_figure():
     assert "maximized" in prose and "Data." in prose
 
 
+def test_section_names_the_machines_its_runs_were_made_on():
+    runs = toy_runs()
+    for r in runs["plain"]:
+        r["machine"] = "2 CPU cores (AMD EPYC), Python 3.11.7, torch 2.13.0+cpu (1 threads)"
+    figure = RESULTS.parent / "figures" / "toy.png"
+    text = " ".join(section(TASK, runs, "cmd", figure, "## Toy", "Data.").split())
+    # the random run records no machine
+    assert (
+        "The runs were made on several machines (2 CPU cores (AMD EPYC): plain; "
+        "an unrecorded machine: random)." in text
+    )
+    runs["random"][0]["machine"] = "2 CPU cores (AMD EPYC), Python 3.12.1, torch 2.13.0+cpu"
+    text = " ".join(section(TASK, runs, "cmd", figure, "## Toy", "Data.").split())
+    assert "The runs were made on 2 CPU cores (AMD EPYC)." in text
+
+
 def test_report_from_a_runs_folder_writes_the_figure_and_leaves_results_alone(tmp_path):
     runs_dir, figures = tmp_path / "runs", tmp_path / "figures"
     for label, runs in toy_runs().items():
