@@ -36,6 +36,7 @@ from typing import Any
 
 from _results import machine, write_section
 from harness import parse_seeds
+from harness.reporting import machines_note
 from harness.stats import best_so_far, mean_se
 
 HERE = Path(__file__).resolve().parent
@@ -125,6 +126,7 @@ def run_one(task_name: str, strategy: str, seed: int) -> dict[str, Any]:
         "error": error,
         "warnings": sorted({str(w.message) for w in caught if "VAE" in type(w.message).__name__}),
         "best_training": max(task.function(d) for d in designs),
+        "machine": machine(),
     }
     RUNS.mkdir(parents=True, exist_ok=True)
     run_file(task_name, strategy, seed).write_text(json.dumps(run, indent=1))
@@ -139,6 +141,14 @@ def _fmt(mean: float, se: float, n: int) -> str:
     return f"{mean:.3f} ± {se:.3f}" if n > 1 else (f"{mean:.3f}" if n else "-")
 
 
+def _by_row(runs: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The runs by table row: task and strategy."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for r in runs:
+        rows.setdefault(f"{r['task']} `{r['strategy']}`", []).append(r)
+    return rows
+
+
 def report(runs: Sequence[dict[str, Any]]) -> str:
     """The RESULTS.md section: a table per task, best so far at each checkpoint."""
     lines = [
@@ -148,9 +158,7 @@ def report(runs: Sequence[dict[str, Any]]) -> str:
         "N evaluations, mean ± standard error over seeds (larger is better); 'beats data' "
         "counts seeds whose best beats the best training design (unknown to the run). "
         f"Command: `OMP_NUM_THREADS=1 python benchmarks/own_tasks.py --jobs 2`. The report "
-        f"was written on {machine()}. The runs were made 2026-12-03 on 2 CPU cores (AMD "
-        "EPYC), except heat-sink `plain` and `genetic`, made again 2026-12-04 on an Intel "
-        "Xeon after binary images began to vary by painted rectangles too.", "",
+        f"was written on {machine()}. {machines_note(_by_row(runs))}", "",
         "`plain` is the default, which ranks 256 design-space children of the best designs "
         "beside its decoded latent optima; its runs were made as `plain:mutants=256` before "
         "that became the default (the same search: gc-assay seed 0 run again as `plain` "

@@ -213,7 +213,7 @@ def section(
         "\n\n".join(
             [
                 heading,
-                f"`{command}` on {machine()}, {time.strftime('%Y-%m-%d')}. " + _machines_note(runs),
+                f"`{command}` on {machine()}, {time.strftime('%Y-%m-%d')}. " + machines_note(runs),
                 textwrap.fill(" ".join(setup.split()), 88),
                 table(task, runs, size_limit),
                 f"![{task.name}: best value so far]({relative})",
@@ -229,7 +229,7 @@ def cpu_of(record: Mapping[str, Any]) -> str:
     return str(record.get("machine") or "an unrecorded machine").split(", Python")[0]
 
 
-def _machines_note(runs: Mapping[str, list[dict[str, Any]]]) -> str:
+def machines_note(runs: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
     """Which machines made the runs (each run file records its own), by row where they
     differ: the report may be written elsewhere and later."""
     rows_of: dict[str, list[str]] = {}
