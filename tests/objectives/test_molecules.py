@@ -251,6 +251,7 @@ def test_bad_arguments_raise(bad):
             "non-numeric",
         ),
     ],
+    ids=["not-gzip", "missing-columns", "non-numeric"],  # gzip bytes hold a time stamp
 )
 def test_a_damaged_data_file_gets_a_clear_error(tmp_path, monkeypatch, content, words):
     path = tmp_path / "moses.csv.gz"
