@@ -105,14 +105,25 @@ def _training_heavy_atoms(data: Dataset) -> list[int]:
 def _molecule_data_note(data: Dataset) -> str:
     import selfies
 
+    from objectives._molecules import molecule
+    from objectives.penalized_logp import PenalizedLogP
+
     atoms = _training_heavy_atoms(data)
     tokens = max(selfies.len_selfies(d) for d in data.designs)
+
+    def chain(n: int) -> float:  # penalized logP of the straight chain of n carbons
+        return PenalizedLogP(max_heavy_atoms=None).score(molecule("[C]" * n))
+
     return (
         f"Training molecules have at most {max(atoms)} heavy atoms (median "
-        f"{int(np.median(atoms))}) and {tokens} SELFIES tokens; the decoder writes at most "
-        f"{tokens} tokens, so a proposal may have up to about {tokens} heavy atoms, more "
-        "than any training molecule. The column 'best with <= N heavy atoms' keeps only "
-        "molecules no larger than the largest training molecule."
+        f"{int(np.median(atoms))}) and {tokens} SELFIES tokens. The objective bounds "
+        f"molecules to {max(atoms)} heavy atoms (a larger one is not a valid design), so the "
+        f"best score possible is about that of the straight chain of {max(atoms)} carbons, "
+        f"{chain(max(atoms)):.2f}; the column 'best with <= N heavy atoms' checks the bound. "
+        f"Without it (PenalizedLogP(max_heavy_atoms=None)) the codec's {tokens} tokens "
+        f"would still cap a chain near {chain(tokens):.2f}, below the paper's unbounded "
+        "19.66, whose JT-VAE has no length limit: the published unbounded setting is out "
+        "of reach of a VAE with this token bound."
     )
 
 
@@ -146,16 +157,17 @@ TASKS: dict[str, Task] = {
     "penalized-logp": Task(
         name="penalized-logp",
         title="Penalized logP: strategies against the weighted-retraining paper",
-        threshold=10.0,
+        threshold=7.0,
         published={"plain": (5.71, 0.29), "weighted-retraining": (19.66, 6.0)},
         source=PAPER + "; the paper's model is a JT-VAE on ZINC, ours a SELFIES GRU VAE "
         "on 20,000 MOSES molecules",
-        target=(">=", 20.0),
+        target=(">=", 7.0),
         quick_designs=2000,
         quick_vae={"epochs": 1},
         note="Maximize penalized logP (standardized Crippen logP - SA - large rings) of a "
-        "SELFIES molecule. The score has no upper bound (long carbon chains raise it), "
-        "so the heavy-atom count of each seed's best molecule is shown next to it. Every "
+        "SELFIES molecule. The score has no upper bound of its own (long carbon chains "
+        "raise it), so the task bounds the size (below) and the heavy-atom count of each "
+        "seed's best molecule is shown next to it. Every "
         "seed searches the latent space of one VAE (trained with seed 0), as the paper's "
         "seeds share one pretrained JT-VAE.",
         extras=_molecule_extras,
