@@ -55,6 +55,12 @@ class Plain(Strategy):
             ``"children"``, design-space children taken at random instead of by the
             acquisition (as the ``genetic`` strategy takes them; prior samples where the
             strategy makes no children).
+        generations: Generations of design-space candidates a step makes: the first
+            are children of the 10 best designs known; each further one is ``mutants``
+            children of the 10 candidates of highest qLogEI so far, so that a genetic
+            algorithm optimizes the acquisition over several generations, as PMO's
+            GP-BO does, and a step can propose designs several changes away from any
+            design known. Every generation's candidates are ranked together.
     """
 
     name: ClassVar[str] = "plain"
@@ -62,6 +68,7 @@ class Plain(Strategy):
     latent_optima: bool = True
     explore: float = 0.0
     explore_from: str = "prior"
+    generations: int = 1
 
     def __post_init__(self) -> None:
         if self.mutants is not None and (
@@ -74,6 +81,10 @@ class Plain(Strategy):
             raise InvalidOptionError(
                 f"explore_from must be 'prior' or 'children', got {self.explore_from!r}"
             )
+        if isinstance(self.generations, bool) or not (
+            isinstance(self.generations, int) and self.generations >= 1
+        ):
+            raise InvalidOptionError(f"generations must be an int >= 1, got {self.generations!r}")
         if not self.latent_optima and self.mutants == 0:
             raise InvalidOptionError(
                 "latent_optima=False leaves no candidates: give mutants > 0 as well"
@@ -138,7 +149,7 @@ class Plain(Strategy):
         ranked_n = n - k if from_children else n
         points = self.propose(context, ranked_n) if self.latent_optima and ranked_n else None
         usable, unusable = decoded_candidates(context, points, keys)
-        made = new_children(context, mutants, rng, MUTANT_PARENTS, known=keys) if n else []
+        made = self.children(context, mutants, rng, keys) if n else []
         if from_children and k:  # children taken unranked, as the genetic strategy does
             picked = set(shares.permutation(len(made))[:k].tolist())
             explored = [made[i] for i in sorted(picked)]
@@ -151,6 +162,26 @@ class Plain(Strategy):
         at = context.latent.encode([c.design for c in ranked]).to(context.latent.dtype)
         order = greedy_order(context, at, n)
         return explored + unusable + [ranked[i] for i in order]
+
+    def children(
+        self, context: SearchContext, draws: int, rng: np.random.Generator, keys: set[str]
+    ) -> list[Candidate]:
+        """The design-space candidates of a step, new and usable (keys added to
+        ``keys``): ``draws`` children of the best designs known, then, for each further
+        generation, ``draws`` children of the candidates of highest qLogEI so far."""
+        made = new_children(context, draws, rng, MUTANT_PARENTS, known=keys)
+        if self.generations == 1 or not made:
+            return made
+        ranking = qlogei_ranking(context)
+        values = ranking(context.latent.encode([c.design for c in made]).to(context.latent.dtype))
+        for _ in range(self.generations - 1):
+            best = values.argsort(descending=True)[:MUTANT_PARENTS].tolist()
+            new = new_children(context, draws, rng, [made[i].design for i in best], known=keys)
+            if not new:
+                break
+            at = context.latent.encode([c.design for c in new]).to(context.latent.dtype)
+            made, values = made + new, torch.cat([values, ranking(at)])
+        return made
 
     def n_explore(self, n: int, rng: np.random.Generator) -> int:
         """How many of ``n`` proposals are prior samples: ``n * explore``, its fraction

@@ -17,6 +17,7 @@ from lsbo.records import Source
 from lsbo.representations import Codec, TokenCodec
 from lsbo.settings import normalized, stored_strategy
 from lsbo.strategies import Genetic, Plain, Screening, get_strategy
+from lsbo.strategies.base import qlogei_ranking
 from lsbo.strategies.plain import DEFAULT_MUTANTS, greedy_order
 from tests.lsbo.components import FAST, components, context, count_a, observe
 
@@ -122,7 +123,7 @@ def test_settings_of_design_space_strategies():
             Plain(mutants=wrong)
     assert Plain().settings() == {
         "name": "plain", "mutants": None, "latent_optima": True, "explore": 0.0,
-        "explore_from": "prior",
+        "explore_from": "prior", "generations": 1,
     }  # fmt: skip
     for wrong in (-0.1, 1.5, True):
         with pytest.raises(InvalidOptionError, match="explore must be a share in"):
@@ -172,6 +173,44 @@ class FixedTokens(TokenCodec):
     vary = Codec.vary
 
 
+class RecordedTokens(TokenCodec):
+    """The string codec, recording the parents and children of each call of ``vary``."""
+
+    calls: list[tuple[list[str], list[str]]]
+
+    def vary(self, parents, n, rng, rate=None):
+        children = super().vary(parents, n, rng, rate)
+        self.calls.append((list(parents), list(children)))
+        return children
+
+
+def test_later_generations_are_children_of_the_candidates_of_highest_qlogei(strings, string_vae):
+    recorded = copy.deepcopy(string_vae)
+    recorded.codec = RecordedTokens(string_vae.codec.tokens[1:], string_vae.codec.max_length)
+    recorded.codec.calls = []
+    latent, observations, run, gate = components(recorded, strings)
+    observe(latent, observations, strings[::50])
+    ctx = dataclasses.replace(context(latent, observations, run), usable=gate.is_new_and_valid)
+    keys: set[str] = set()
+    made = Plain(mutants=16, generations=3).children(ctx, 16, np.random.default_rng(0), keys)
+    designs = [c.design for c in made]
+    assert len(set(designs)) == len(designs) and keys == {latent.digest(d) for d in designs}
+    assert len(recorded.codec.calls) == 3
+    assert recorded.codec.calls[0][0] == ctx.best_designs(10)
+    values = qlogei_ranking(ctx)(latent.encode(designs).to(torch.float64)).tolist()
+    start = 0
+    for k, (_, children) in enumerate(recorded.codec.calls):
+        generation = [d for d in designs[start:] if d in children]
+        assert generation and designs[start : start + len(generation)] == generation
+        start += len(generation)
+        if k + 1 < len(recorded.codec.calls):  # the next parents: the best 10 so far
+            so_far = sorted(range(start), key=lambda i: -values[i])[:10]
+            assert recorded.codec.calls[k + 1][0] == [designs[i] for i in so_far]
+    assert start == len(designs) > 16
+    with pytest.raises(InvalidOptionError, match="generations must be an int >= 1"):
+        Plain(generations=0)
+
+
 def test_plain_ranks_256_mutants_by_default_where_the_codec_can_vary(strings, string_vae):
     latent, observations, run, gate = components(string_vae, strings)
     observe(latent, observations, strings[::50])
@@ -201,7 +240,7 @@ def test_a_plain_run_stored_before_mutants_existed_reads_as_without_them():
     assert normalized({"strategy": "plain"})["strategy"]["mutants"] == 0
     assert normalized({})["strategy"] == {
         "name": "plain", "mutants": 0, "latent_optima": True, "explore": 0.0,
-        "explore_from": "prior",
+        "explore_from": "prior", "generations": 1,
     }  # fmt: skip
     today = normalized({"strategy": Plain().settings()})["strategy"]
     assert today["mutants"] is None
