@@ -261,6 +261,12 @@ def new_children(
     return children
 
 
+def encodings(context: SearchContext, candidates: Sequence[Candidate]) -> Tensor:
+    """The encoder's means of the candidates' designs, in the GP's dtype: where the GP
+    learns a design's value."""
+    return context.latent.encode([c.design for c in candidates]).to(context.latent.dtype)
+
+
 def decoded_candidates(
     context: SearchContext, points: Tensor | None, keys: set[str]
 ) -> tuple[list[Candidate], list[Candidate]]:

@@ -47,6 +47,7 @@ from lsbo.strategies.base import (
     SearchContext,
     Strategy,
     decoded_candidates,
+    encodings,
     new_children,
 )
 from lsbo.strategies.plain import MUTANT_PARENTS
@@ -213,7 +214,7 @@ class JointTraining(Strategy):
         ranked = usable + new_children(context, self.mutants, rng, MUTANT_PARENTS, known=keys)
         if not ranked:
             return unusable
-        at = context.latent.encode([c.design for c in ranked]).to(context.latent.dtype)
+        at = encodings(context, ranked)
         order = thompson_order(self.surrogate(context), at, n, context.seed + context.round)
         return unusable + [ranked[i] for i in order]
 

@@ -19,6 +19,7 @@ from lsbo.strategies.base import (
     SearchContext,
     Strategy,
     decoded_candidates,
+    encodings,
     new_children,
     qlogei_ranking,
 )
@@ -159,8 +160,7 @@ class Plain(Strategy):
         if not ranked:
             return explored + unusable
         # every design is ranked where the GP learns its value: at its encoding
-        at = context.latent.encode([c.design for c in ranked]).to(context.latent.dtype)
-        order = greedy_order(context, at, n)
+        order = greedy_order(context, encodings(context, ranked), n)
         return explored + unusable + [ranked[i] for i in order]
 
     def children(
@@ -173,14 +173,13 @@ class Plain(Strategy):
         if self.generations == 1 or not made:
             return made
         ranking = qlogei_ranking(context)
-        values = ranking(context.latent.encode([c.design for c in made]).to(context.latent.dtype))
+        values = ranking(encodings(context, made))
         for _ in range(self.generations - 1):
             best = values.argsort(descending=True)[:MUTANT_PARENTS].tolist()
             new = new_children(context, draws, rng, [made[i].design for i in best], known=keys)
             if not new:
                 break
-            at = context.latent.encode([c.design for c in new]).to(context.latent.dtype)
-            made, values = made + new, torch.cat([values, ranking(at)])
+            made, values = made + new, torch.cat([values, ranking(encodings(context, new))])
         return made
 
     def n_explore(self, n: int, rng: np.random.Generator) -> int:
