@@ -238,20 +238,18 @@ def new_children(
     context: SearchContext,
     draws: int,
     rng: np.random.Generator,
-    parents: int | Sequence[Any],
+    parents: Sequence[Any],
     rate: float | None = None,
     known: set[str] | None = None,
     limit: int | None = None,
 ) -> list[Candidate]:
-    """Children of ``parents`` (designs, or a number: that many of the best designs
-    known), ``draws`` of them made by the codec's
-    :meth:`~lsbo.representations.Codec.vary`, that are usable, one per design, at most
+    """Children of the ``parents`` designs (``draws`` of them made by the codec's
+    :meth:`~lsbo.representations.Codec.vary`) that are usable, one per design, at most
     ``limit``; ``known`` keys are skipped and the kept ones are added to it."""
     known = set() if known is None else known
     children: list[Candidate] = []
     codec = context.latent.model.codec
-    designs = context.best_designs(parents) if isinstance(parents, int) else list(parents)
-    for child in codec.vary(designs, draws, rng, rate):
+    for child in codec.vary(parents, draws, rng, rate):
         key = context.latent.digest(child)
         if key not in known and context.usable(child):
             known.add(key)

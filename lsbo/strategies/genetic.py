@@ -56,4 +56,5 @@ class Genetic(Strategy):
     def propose_designs(self, context: SearchContext, n: int) -> list[Candidate]:
         """New valid children of the best designs, up to ``draws * n`` drawn."""
         rng = np.random.default_rng([context.seed, context.round])
-        return new_children(context, self.draws * n, rng, self.survivors, self.rate, limit=n)
+        parents = context.best_designs(self.survivors)
+        return new_children(context, self.draws * n, rng, parents, self.rate, limit=n)

@@ -211,7 +211,8 @@ class JointTraining(Strategy):
         keys: set[str] = set()
         usable, unusable = decoded_candidates(context, self.propose(context, n), keys)
         rng = np.random.default_rng([context.seed, context.round])
-        ranked = usable + new_children(context, self.mutants, rng, MUTANT_PARENTS, known=keys)
+        parents = context.best_designs(MUTANT_PARENTS)
+        ranked = usable + new_children(context, self.mutants, rng, parents, known=keys)
         if not ranked:
             return unusable
         at = encodings(context, ranked)

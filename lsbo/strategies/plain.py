@@ -169,7 +169,7 @@ class Plain(Strategy):
         """The design-space candidates of a step, new and usable (keys added to
         ``keys``): ``draws`` children of the best designs known, then, for each further
         generation, ``draws`` children of the candidates of highest qLogEI so far."""
-        made = new_children(context, draws, rng, MUTANT_PARENTS, known=keys)
+        made = new_children(context, draws, rng, context.best_designs(MUTANT_PARENTS), known=keys)
         if self.generations == 1 or not made:
             return made
         ranking = qlogei_ranking(context)
