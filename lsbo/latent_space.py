@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 import math
 import time
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from torch import Tensor
 from lsbo.acquisition import latent_bounds
 from lsbo.models import VAE, TrainingOptions, fit_new_vae, invert
 from lsbo.observations import Observations
+from lsbo.records import data_fingerprint
 from lsbo.storage.serialize import key_digest
 
 if TYPE_CHECKING:
@@ -34,6 +36,9 @@ def without_retraining_state(model: VAE) -> VAE:
     model.metadata = {k: v for k, v in model.metadata.items() if k not in RETRAINING_STATE}
     return model
 
+
+# the VAE's metadata entry that keeps the extremes of its training designs' encodings
+TRAINING_EXTREMES = "training_extremes"
 
 # candidates closer than this fraction of the box's diagonal count as one point
 DISTINCT_TOLERANCE = 1e-3
@@ -104,9 +109,12 @@ class LatentSpace:
             # how it was trained: what tells its validation split (held_out_designs)
             model.metadata.update(training=dataclasses.asdict(options.vae), seed=seed)
         model = model.to(options.device).eval()
-        if stored is None and not run.save_model(model, seed, replace=False):
-            return cls.of_run(run, designs, options, seed)  # another process stored one first
-        return cls(model, designs, options.bounds_margin, options.dtype), seconds
+        latent = cls(model, designs, options.bounds_margin, options.dtype)
+        if stored is None:
+            latent.training_extremes()  # kept in the metadata stored with the run
+            if not run.save_model(model, seed, replace=False):
+                return cls.of_run(run, designs, options, seed)  # another process stored one
+        return latent, seconds
 
     @property
     def dim(self) -> int:
@@ -161,10 +169,28 @@ class LatentSpace:
         if stored is not None and not extend_bounds:  # the training designs need no encoding
             self.bounds = torch.tensor(stored, dtype=self.dtype)
             return
-        latents = self.encode(self.designs)
+        latents = self.training_extremes()
         if extend_bounds and len(observations):
             latents = torch.cat([latents, observations.X])
         self.bounds = latent_bounds(latents, self.margin)
+
+    def training_extremes(self) -> Tensor:
+        """``2 x d``: the lowest and the highest encoding of the training designs in
+        each dimension, all the box needs of them.
+
+        Kept in the VAE's metadata under a digest of the designs and the VAE's weights,
+        so that a run opened again (a resume, a worker, ``lsbo ask``) need not encode
+        every training design; a retrained VAE or other designs compute them anew.
+        """
+        key = f"{data_fingerprint(self.designs, [None] * len(self.designs))}-{_weights(self.model)}"
+        kept = self.model.metadata.get(TRAINING_EXTREMES)
+        if isinstance(kept, dict) and kept.get("key") == key:
+            return torch.tensor(kept["values"], dtype=self.dtype)
+        latents = self.encode(self.designs)
+        extremes = torch.stack([latents.min(0).values, latents.max(0).values])
+        entry = {"key": key, "values": extremes.tolist()}
+        self.model.metadata = {**self.model.metadata, TRAINING_EXTREMES: entry}
+        return extremes
 
     def known_designs(self, observations: Observations) -> tuple[list[Any], Tensor]:
         """Every design known so far, once each, with its signed value (NaN: unscored):
@@ -210,3 +236,12 @@ def distinct_points(points: Tensor, bounds: Tensor) -> Tensor:
     close = (distances < tolerance).tril(diagonal=-1)  # to an earlier point
     keep = ~close.any(dim=1)
     return points[keep]
+
+
+def _weights(model: VAE) -> str:
+    """A short digest of a VAE's parameters and buffers."""
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().to("cpu").reshape(-1).contiguous().view(torch.uint8).numpy())
+    return digest.hexdigest()[:16]
