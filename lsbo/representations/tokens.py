@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -45,6 +47,13 @@ class TokenCodec(Codec):
         validator: Optional ``str -> bool`` deciding whether a decoded string is a
             valid design (e.g. it parses); empty strings are always invalid. Saved as a
             function tokenizer is (a ``functools.partial`` with plain arguments works).
+        pairs: The pairs of adjacent tokens that children made by :meth:`vary` may
+            hold (``None``: any). A token a mutation writes next to one it would not
+            pair with makes that neighbour be drawn again among the tokens that pair
+            with both of its own neighbours; a child that cannot be mended is not
+            made. :meth:`with_pairs_of` takes them from designs: children then keep to
+            the local structure of the training data, e.g. the allowed transitions of
+            a Markov chain, where a random substitution would mostly break one.
     """
 
     def __init__(
@@ -53,6 +62,7 @@ class TokenCodec(Codec):
         max_length: int,
         tokenizer: str | Tokenizer | None = None,
         validator: Callable[[str], bool] | None = None,
+        pairs: Iterable[tuple[str, str]] | None = None,
     ) -> None:
         if max_length < 1:
             raise InvalidOptionError(f"max_length must be >= 1, got {max_length}")
@@ -66,6 +76,7 @@ class TokenCodec(Codec):
         self.tokenizer = tokenizer
         self.validator = validator
         self._split = _make_split(tokenizer)
+        self.pairs = None if pairs is None else _check_pairs(pairs, self.index)
 
     @classmethod
     def from_designs(
@@ -97,6 +108,28 @@ class TokenCodec(Codec):
             )
         vocabulary = sorted(counts, key=lambda t: (-counts[t], t))
         return cls(vocabulary, max_length or longest, tokenizer, validator)
+
+    def with_pairs_of(self, designs: Iterable[str]) -> Self:
+        """A copy whose children (:meth:`vary`) hold only pairs of adjacent tokens that
+        occur in ``designs`` (see ``pairs`` in the class docstring).
+
+        Raises:
+            InvalidDesignsError: A design that is not a string, or holds a token not in
+                the vocabulary.
+        """
+        seen: set[tuple[str, str]] = set()
+        for row, design in enumerate(designs):
+            tokens = self.tokenize(design)
+            unknown = next((t for t in tokens if t not in self.index), None)
+            if unknown is not None:
+                raise InvalidDesignsError(
+                    f"design {row} ({design[:40]!r}) has the token {unknown!r}, which is "
+                    "not in the vocabulary"
+                )
+            seen.update(itertools.pairwise(tokens))
+        codec = copy.copy(self)
+        codec.pairs = frozenset(seen)
+        return codec
 
     @property
     def event_shape(self) -> tuple[int, ...]:
@@ -170,16 +203,19 @@ class TokenCodec(Codec):
         tokens = [self.tokenize(parent) for parent in parents]
         fixed = len({len(t) for t in tokens}) == 1
 
-        def cross(first: list[str], second: list[str]) -> str:
-            child = vary_sequence(first, second, self.tokens[1:], rng, rate, fixed_length=fixed)
-            return "".join(child[: self.max_length])
+        def cross(first: list[str], second: list[str]) -> str | None:
+            child = vary_sequence(
+                first, second, self.tokens[1:], rng, rate, fixed_length=fixed, pairs=self.pairs
+            )
+            return None if child is None else "".join(child[: self.max_length])
 
         return breed(tokens, n, rng, cross)
 
     def to_config(self) -> dict[str, Any]:
-        """Vocabulary, ``max_length``, the tokenizer's pattern (or function reference)
-        and the validator's function reference, as plain data."""
+        """Vocabulary, ``max_length``, the tokenizer's pattern (or function reference),
+        the validator's function reference and the pairs (where given), as plain data."""
         tokenizer = self.tokenizer
+        pairs = {} if self.pairs is None else {"pairs": sorted(map(list, self.pairs))}
         return {
             "kind": codec_kind(self),
             "vocabulary": self.tokens[1:],
@@ -190,6 +226,7 @@ class TokenCodec(Codec):
                 else function_to_config(tokenizer)
             ),
             "validator": None if self.validator is None else function_to_config(self.validator),
+            **pairs,  # only where given: the configs (and cache keys) of other codecs stay
         }
 
     @classmethod
@@ -201,14 +238,23 @@ class TokenCodec(Codec):
             raise ModelFileError("the saved vocabulary holds tokens that are not strings")
         tokenizer = setting(config, "tokenizer", str, dict, type(None))
         validator = setting(config, "validator", dict, type(None))
-        return cls(
-            vocabulary,
-            setting(config, "max_length", int),
-            function_from_config(tokenizer, allowed_modules)
-            if isinstance(tokenizer, dict)
-            else tokenizer,
-            None if validator is None else function_from_config(validator, allowed_modules),
-        )
+        pairs = config.get("pairs")  # absent where the codec had none
+        if pairs is not None and not (
+            isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2 for p in pairs)
+        ):
+            raise ModelFileError("the saved pairs of tokens are not a list of pairs")
+        try:
+            return cls(
+                vocabulary,
+                setting(config, "max_length", int),
+                function_from_config(tokenizer, allowed_modules)
+                if isinstance(tokenizer, dict)
+                else tokenizer,
+                None if validator is None else function_from_config(validator, allowed_modules),
+                None if pairs is None else [tuple(p) for p in pairs],
+            )
+        except InvalidOptionError as exc:
+            raise ModelFileError(f"the saved codec is not valid: {exc}") from None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -216,11 +262,23 @@ class TokenCodec(Codec):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        self.__dict__.update({"pairs": None, **state})  # pickled before codecs had pairs
         self._split = _make_split(self.tokenizer)
 
     def __repr__(self) -> str:
         return f"TokenCodec(vocab_size={self.vocab_size}, max_length={self.max_length})"
+
+
+def _check_pairs(pairs: Iterable[Any], index: dict[str, int]) -> frozenset[tuple[str, str]]:
+    checked = set()
+    for pair in pairs:
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise InvalidOptionError(f"pairs must hold pairs of tokens, got {pair!r}")
+        first, second = pair
+        if first not in index or second not in index or PAD in (first, second):
+            raise InvalidOptionError(f"the pair {pair!r} holds a token not in the vocabulary")
+        checked.add((first, second))
+    return frozenset(checked)
 
 
 def _check_string(design: Any) -> str:

@@ -10,7 +10,10 @@ the operators the built-in codecs use:
   ``rate`` (holo-bench's ``DiscreteEvolution``), parents of different lengths are cut
   once each and joined; then each token is replaced by a random one of the vocabulary
   with probability ``rate`` and, where lengths vary, a token is inserted or deleted
-  with probability ``rate`` each;
+  with probability ``rate`` each; where the codec has ``pairs`` (pairs of adjacent
+  tokens the training designs hold), a neighbour of a written token that does not pair
+  with it is drawn again among the tokens that pair with both of its neighbours
+  (:func:`keep_pairs`), and a child that cannot be mended is not made;
 - derivations of a grammar: a subtree of the first parent is replaced by a subtree of
   the second that derives the same non-terminal; half the children then have one
   subtree replaced by a random new one (of at most 12 rules); then each rule is swapped with
@@ -33,7 +36,7 @@ the operators the built-in codecs use:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -73,7 +76,8 @@ def vary_sequence(
     rng: np.random.Generator,
     rate: float | None = None,
     fixed_length: bool = False,
-) -> list[Any]:
+    pairs: Collection[tuple[Any, Any]] | None = None,
+) -> list[Any] | None:
     """A child of two token sequences (see the module docstring).
 
     Args:
@@ -82,6 +86,11 @@ def vary_sequence(
         rng: Source of randomness.
         rate: Probability of a change per position (``None``: ``1.1 / length``).
         fixed_length: Keep the length of the parents (no insertions or deletions).
+        pairs: The adjacent pairs the child may hold (``None``: any); see
+            :func:`keep_pairs`.
+
+    Returns:
+        The child's tokens; ``None`` where ``pairs`` are given and it cannot keep to them.
     """
     rate = 1.1 / max(1, len(first)) if rate is None else rate
     if len(first) == len(second):
@@ -91,12 +100,54 @@ def vary_sequence(
         cuts = int(rng.integers(len(first) + 1)), int(rng.integers(len(second) + 1))
         child = [*first[: cuts[0]], *second[cuts[1] :]]
     out: list[Any] = []
+    written: list[bool] = []  # whether a mutation wrote the token
     for token in child:
         if not fixed_length and rng.random() < rate:
             continue  # deleted
-        out.append(vocabulary[int(rng.integers(len(vocabulary)))] if rng.random() < rate else token)
+        mutated = rng.random() < rate
+        out.append(vocabulary[int(rng.integers(len(vocabulary)))] if mutated else token)
+        written.append(mutated)
         if not fixed_length and rng.random() < rate:
             out.append(vocabulary[int(rng.integers(len(vocabulary)))])  # inserted
+            written.append(True)
+    return out if pairs is None else keep_pairs(out, written, pairs, vocabulary, rng)
+
+
+def keep_pairs(
+    tokens: Sequence[Any],
+    written: Sequence[bool],
+    pairs: Collection[tuple[Any, Any]],
+    vocabulary: Sequence[Any],
+    rng: np.random.Generator,
+) -> list[Any] | None:
+    """``tokens`` mended so that every adjacent pair is one of ``pairs``.
+
+    Left to right, a pair outside them has one of its tokens drawn again, uniformly
+    among the tokens of ``vocabulary`` that pair with both of that token's neighbours:
+    the right one, unless a mutation wrote it (``written``), else the left one, so that
+    what a mutation wrote stays and its neighbours make room for it.
+
+    Returns:
+        The mended tokens, or ``None`` where a pair cannot be mended.
+    """
+    out = list(tokens)
+    for i in range(len(out) - 1):
+        if (out[i], out[i + 1]) in pairs:
+            continue
+        for j in (i + 1, i):
+            if written[j]:
+                continue
+            left = out[j - 1] if j > 0 else None
+            right = out[j + 1] if j + 1 < len(out) else None
+            options = [
+                t for t in vocabulary
+                if (left is None or (left, t) in pairs) and (right is None or (t, right) in pairs)
+            ]  # fmt: skip
+            if options:
+                out[j] = options[int(rng.integers(len(options)))]
+                break
+        else:
+            return None
     return out
 
 

@@ -139,6 +139,20 @@ def test_the_codec_uses_the_fixed_alphabet() -> None:
     assert codec.is_valid(PARTIAL) and not codec.is_valid(PARTIAL[:-1])
 
 
+def test_children_made_in_design_space_keep_to_the_feasible_chain() -> None:
+    data = ehrlich.dataset(n=500)
+    function = EhrlichSmall()
+    codec = ehrlich.make_codec(data.designs)
+    parents = data.designs[:10]
+    children = codec.vary(parents, 300, np.random.default_rng(0), rate=0.1)
+    assert len(set(children) - set(parents)) > 250
+    assert function.is_feasible(function.to_states(children)).all()
+    plain = ehrlich.make_codec(data.designs)
+    plain.pairs = None  # the same codec without the training designs' pairs
+    free = plain.vary(parents, 300, np.random.default_rng(0), rate=0.1)
+    assert function.is_feasible(function.to_states(free)).mean() < 0.5
+
+
 def test_bad_arguments_are_refused() -> None:
     with pytest.raises(InvalidOptionError, match="configuration"):
         make("huge")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
-from lsbo.exceptions import InvalidOptionError
+from lsbo.exceptions import InvalidDesignsError, InvalidOptionError, ModelFileError
 from lsbo.representations import Codec, GrammarCodec, ImageCodec, TokenCodec
 from lsbo.representations.grammar import EXPRESSION_GRAMMAR
 from lsbo.representations.variation import (
     PATCH_SHARE,
+    keep_pairs,
     subtree_spans,
     vary_derivation,
     vary_image,
@@ -46,6 +49,56 @@ def test_a_rate_of_zero_recombines_without_mutation():
     rng = np.random.default_rng(0)
     child = vary_sequence(list("aaaa"), list("bbbb"), list("xyz"), rng, rate=0.0, fixed_length=True)
     assert child == list("bbbb")  # every position from the second parent, none mutated
+
+
+# sequences of a Markov chain over "abcd" that allows 12 of the 16 transitions
+CHAIN = ["abcdabcdab", "aabbccddaa", "adcbadcbad", "bbbbcccdda"]
+
+
+def pairs_of(text: str) -> set[tuple[str, str]]:
+    return set(itertools.pairwise(text))
+
+
+@pytest.mark.parametrize("fixed", [True, False])
+def test_children_keep_to_the_pairs_of_the_training_designs(fixed):
+    parents = CHAIN if fixed else [*CHAIN, "abcd", "dabcdab"]
+    codec = TokenCodec.from_designs(CHAIN).with_pairs_of(CHAIN)
+    allowed = set().union(*map(pairs_of, CHAIN))
+    assert codec.pairs == allowed and len(allowed) == 12
+    children = codec.vary(parents, 300, np.random.default_rng(0), rate=0.2)
+    assert all(pairs_of(child) <= allowed for child in children)
+    assert len(set(children) - set(parents)) > 100  # still new designs
+    free = TokenCodec.from_designs(CHAIN).vary(parents, 300, np.random.default_rng(0), rate=0.2)
+    assert sum(not pairs_of(child) <= allowed for child in free) > 150  # what pairs prevent
+
+
+def test_a_mutation_stays_and_its_neighbours_are_drawn_again():
+    pairs = {("a", "b"), ("a", "c"), ("b", "c"), ("c", "a"), ("c", "d"), ("d", "a")}
+    rng = np.random.default_rng(0)
+    # "d" written at position 2 of "abab": (b, d) is not allowed, so that b becomes the
+    # one token that follows a and precedes d (c), and (d, b) makes the last b an "a"
+    mended = keep_pairs(list("abdb"), [False, False, True, False], pairs, list("abcd"), rng)
+    assert mended is not None and mended[2] == "d"
+    assert pairs_of("".join(mended)) <= pairs
+    assert mended == list("acda")
+    # two written tokens that cannot pair: no child
+    assert keep_pairs(list("aa"), [True, True], pairs, list("abcd"), rng) is None
+
+
+def test_pairs_are_saved_with_the_codec_and_checked():
+    codec = TokenCodec.from_designs(CHAIN).with_pairs_of(CHAIN)
+    again = TokenCodec.from_config(codec.to_config())
+    assert again.pairs == codec.pairs
+    assert "pairs" not in TokenCodec.from_designs(CHAIN).to_config()  # none: as before
+    with pytest.raises(InvalidOptionError, match="not in the vocabulary"):
+        TokenCodec(list("ab"), 4, pairs=[("a", "z")])
+    with pytest.raises(InvalidOptionError, match="pairs of tokens"):
+        TokenCodec(list("ab"), 4, pairs=["ab"])
+    with pytest.raises(InvalidDesignsError, match="'z'"):
+        TokenCodec(list("ab"), 4).with_pairs_of(["abz"])
+    broken = {**codec.to_config(), "pairs": [["a", "q"]]}
+    with pytest.raises(ModelFileError, match="not in the vocabulary"):
+        TokenCodec.from_config(broken)
 
 
 @pytest.mark.parametrize("grammar", [EXPRESSION_GRAMMAR, LISTS])
