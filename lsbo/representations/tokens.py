@@ -54,7 +54,10 @@ class TokenCodec(Codec):
             made. :meth:`with_pairs_of` takes them from designs: children then keep to
             the local structure of the training data, e.g. the allowed transitions of
             a Markov chain, where a random substitution would mostly break one.
+            Kept sorted in :attr:`pairs` (``None`` where not given).
     """
+
+    pairs: tuple[tuple[str, str], ...] | None = None
 
     def __init__(
         self,
@@ -76,7 +79,8 @@ class TokenCodec(Codec):
         self.tokenizer = tokenizer
         self.validator = validator
         self._split = _make_split(tokenizer)
-        self.pairs = None if pairs is None else _check_pairs(pairs, self.index)
+        if pairs is not None:  # an attribute only where given: the cache keys of the
+            self._set_pairs(pairs)  # codecs without pairs stay as they were
 
     @classmethod
     def from_designs(
@@ -128,8 +132,12 @@ class TokenCodec(Codec):
                 )
             seen.update(itertools.pairwise(tokens))
         codec = copy.copy(self)
-        codec.pairs = frozenset(seen)
+        codec._set_pairs(seen)
         return codec
+
+    def _set_pairs(self, pairs: Iterable[Any]) -> None:
+        self._pair_set = _check_pairs(pairs, self.index)
+        self.pairs = tuple(sorted(self._pair_set))  # in one order: part of the cache key
 
     @property
     def event_shape(self) -> tuple[int, ...]:
@@ -205,8 +213,9 @@ class TokenCodec(Codec):
 
         def cross(first: list[str], second: list[str]) -> str | None:
             child = vary_sequence(
-                first, second, self.tokens[1:], rng, rate, fixed_length=fixed, pairs=self.pairs
-            )
+                first, second, self.tokens[1:], rng, rate, fixed_length=fixed,
+                pairs=None if self.pairs is None else self._pair_set,
+            )  # fmt: skip
             return None if child is None else "".join(child[: self.max_length])
 
         return breed(tokens, n, rng, cross)
@@ -262,7 +271,7 @@ class TokenCodec(Codec):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update({"pairs": None, **state})  # pickled before codecs had pairs
+        self.__dict__.update(state)
         self._split = _make_split(self.tokenizer)
 
     def __repr__(self) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -64,7 +67,7 @@ def test_children_keep_to_the_pairs_of_the_training_designs(fixed):
     parents = CHAIN if fixed else [*CHAIN, "abcd", "dabcdab"]
     codec = TokenCodec.from_designs(CHAIN).with_pairs_of(CHAIN)
     allowed = set().union(*map(pairs_of, CHAIN))
-    assert codec.pairs == allowed and len(allowed) == 12
+    assert set(codec.pairs) == allowed and len(allowed) == 12
     children = codec.vary(parents, 300, np.random.default_rng(0), rate=0.2)
     assert all(pairs_of(child) <= allowed for child in children)
     assert len(set(children) - set(parents)) > 100  # still new designs
@@ -88,8 +91,9 @@ def test_a_mutation_stays_and_its_neighbours_are_drawn_again():
 def test_pairs_are_saved_with_the_codec_and_checked():
     codec = TokenCodec.from_designs(CHAIN).with_pairs_of(CHAIN)
     again = TokenCodec.from_config(codec.to_config())
-    assert again.pairs == codec.pairs
-    assert "pairs" not in TokenCodec.from_designs(CHAIN).to_config()  # none: as before
+    assert again.pairs == codec.pairs and again.vary(CHAIN, 50, np.random.default_rng(0))
+    none = TokenCodec.from_designs(CHAIN)
+    assert "pairs" not in none.to_config() and "pairs" not in vars(none)  # cache keys as before
     with pytest.raises(InvalidOptionError, match="not in the vocabulary"):
         TokenCodec(list("ab"), 4, pairs=[("a", "z")])
     with pytest.raises(InvalidOptionError, match="pairs of tokens"):
@@ -99,6 +103,26 @@ def test_pairs_are_saved_with_the_codec_and_checked():
     broken = {**codec.to_config(), "pairs": [["a", "q"]]}
     with pytest.raises(ModelFileError, match="not in the vocabulary"):
         TokenCodec.from_config(broken)
+
+
+def test_the_cache_key_of_a_codec_with_pairs_is_the_same_in_every_process():
+    script = (
+        "from lsbo.models import TrainingOptions\n"
+        "from lsbo.models.cache import fingerprint\n"
+        "from lsbo.representations import TokenCodec\n"
+        f"designs = {CHAIN!r}\n"
+        "codec = TokenCodec.from_designs(designs).with_pairs_of(designs)\n"
+        "print(fingerprint(designs, codec, 2, TrainingOptions(), 0))\n"
+    )
+
+    def key(hash_seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        command = [sys.executable, "-c", script]
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+
+    keys = {key("1"), key("2")}
+    # the pairs are kept sorted, not in a set's order that changes with the hash seed
+    assert len(keys) == 1 and len(keys.pop().strip()) == 64
 
 
 @pytest.mark.parametrize("grammar", [EXPRESSION_GRAMMAR, LISTS])
