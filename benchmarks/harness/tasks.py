@@ -190,7 +190,12 @@ TASKS: dict[str, Task] = {
         "optimum 1.0, infeasible sequences score 0). holo-genetic follows holo-bench's "
         "DiscreteEvolution (benchmarks/genetic.py, generations of 50) and starts from the "
         "best training sequences; genetic is lsbo's strategy of that name (steady state: "
-        "each batch from the 10 best designs known).",
+        "each batch from the 10 best designs known). Since 2026-12-04 the task's codec keeps "
+        "design-space children to the pairs of adjacent states its training sequences hold "
+        "(the feasible transitions), so no child is infeasible; the rows genetic-before-pairs "
+        "and plain-before-pairs-q10, and every row of a strategy with children made before "
+        "(plain-mutants256-q10, plain-latent_optimaFalse-*, plain-generations3-*, "
+        "plain-explore0.2-q10, lol-bo-mutants256-*), made children without them.",
     ),
 }
 
