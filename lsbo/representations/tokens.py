@@ -123,14 +123,8 @@ class TokenCodec(Codec):
         """
         seen: set[tuple[str, str]] = set()
         for row, design in enumerate(designs):
-            tokens = self.tokenize(design)
-            unknown = next((t for t in tokens if t not in self.index), None)
-            if unknown is not None:
-                raise InvalidDesignsError(
-                    f"design {row} ({design[:40]!r}) has the token {unknown!r}, which is "
-                    "not in the vocabulary"
-                )
-            seen.update(itertools.pairwise(tokens))
+            indices = self._indices(row, design)  # raises for a token not in the vocabulary
+            seen.update(itertools.pairwise(self.tokens[i] for i in indices))
         codec = copy.copy(self)
         codec._set_pairs(seen)
         return codec
