@@ -241,12 +241,8 @@ class TokenCodec(Codec):
             raise ModelFileError("the saved vocabulary holds tokens that are not strings")
         tokenizer = setting(config, "tokenizer", str, dict, type(None))
         validator = setting(config, "validator", dict, type(None))
-        pairs = config.get("pairs")  # absent where the codec had none
-        if pairs is not None and not (
-            isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2 for p in pairs)
-        ):
-            raise ModelFileError("the saved pairs of tokens are not a list of pairs")
-        try:
+        pairs = setting(config, "pairs", list) if "pairs" in config else None  # only if given
+        try:  # each pair is checked as the constructor checks it
             return cls(
                 vocabulary,
                 setting(config, "max_length", int),
@@ -254,7 +250,7 @@ class TokenCodec(Codec):
                 if isinstance(tokenizer, dict)
                 else tokenizer,
                 None if validator is None else function_from_config(validator, allowed_modules),
-                None if pairs is None else [tuple(p) for p in pairs],
+                pairs,
             )
         except InvalidOptionError as exc:
             raise ModelFileError(f"the saved codec is not valid: {exc}") from None
@@ -278,7 +274,7 @@ def _check_pairs(pairs: Iterable[Any], index: dict[str, int]) -> frozenset[tuple
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise InvalidOptionError(f"pairs must hold pairs of tokens, got {pair!r}")
         first, second = pair
-        if first not in index or second not in index or PAD in (first, second):
+        if not all(isinstance(t, str) and t in index and t != PAD for t in pair):
             raise InvalidOptionError(f"the pair {pair!r} holds a token not in the vocabulary")
         checked.add((first, second))
     return frozenset(checked)

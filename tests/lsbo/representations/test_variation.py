@@ -103,6 +103,11 @@ def test_pairs_are_saved_with_the_codec_and_checked():
     broken = {**codec.to_config(), "pairs": [["a", "q"]]}
     with pytest.raises(ModelFileError, match="not in the vocabulary"):
         TokenCodec.from_config(broken)
+    for pairs, message in [("ab", "should be list"), (["ab"], "pairs of tokens")]:
+        with pytest.raises(ModelFileError, match=message):
+            TokenCodec.from_config({**codec.to_config(), "pairs": pairs})
+    with pytest.raises(ModelFileError, match="not in the vocabulary"):  # not even hashable
+        TokenCodec.from_config({**codec.to_config(), "pairs": [["a", ["b"]]]})
 
 
 def test_the_cache_key_of_a_codec_with_pairs_is_the_same_in_every_process():
