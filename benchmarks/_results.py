@@ -25,6 +25,14 @@ def write_section(heading: str, text: str, path: Path = RESULTS) -> None:
     path.write_text("".join(lines[:begin]) + text + rest)
 
 
+def publish(heading: str, text: str, write: bool = True) -> None:
+    """Print ``text`` and, with ``write``, put it in RESULTS.md as the section ``heading``."""
+    print(text)
+    if write:
+        write_section(heading, text)
+        print(f"written to {RESULTS}")
+
+
 def machine() -> str:
     """CPU, Python, torch and load average, for the setup line of a table."""
     try:

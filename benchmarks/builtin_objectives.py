@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 
 import torch
-from _results import RESULTS, machine, write_section  # benchmarks/ is on the path when run
+from _results import machine, publish  # benchmarks/ is on the path when run
 
 import objectives
 from lsbo import Optimizer
@@ -199,10 +199,7 @@ def main() -> None:
             rows.append(measure(name, args.budget, seed))
             print(table(rows[-1:], args.budget).splitlines()[-1], flush=True)
     text = section(rows, args, host)
-    print(text)
-    if not args.no_write:
-        write_section(HEADING, text)
-        print(f"written to {RESULTS}")
+    publish(HEADING, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

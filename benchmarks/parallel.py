@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from _results import RESULTS, machine, write_section  # benchmarks/ is on the path when run
+from _results import machine, publish  # benchmarks/ is on the path when run
 
 from lsbo import Optimizer, OptimizerOptions
 from lsbo.execution import DaemonThreadExecutor
@@ -170,10 +170,7 @@ def main() -> None:
     if not args.no_dask:
         rows.append(dask_row(designs, model, args))
     text = section(rows, args, vae_seconds, host)
-    print(text)
-    if not args.no_write:
-        write_section(HEADING, text)
-        print(f"written to {RESULTS}")
+    publish(HEADING, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

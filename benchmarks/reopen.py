@@ -32,24 +32,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
-from _results import RESULTS, machine, write_section  # benchmarks/ is on the path when run
+from _results import machine, publish  # benchmarks/ is on the path when run
+from strategy_cost import strings  # random strings over 'abcd', as that benchmark's
 
 import lsbo
 from lsbo.latent_space import TRAINING_EXTREMES
 from lsbo.models import TrainingOptions, fit_new_vae
 
 HEADING = "## Opening a stored run"
-
-
-def strings(n: int, seed: int = 0) -> list[str]:
-    """``n`` distinct random strings over 'abcd' of length 4-12."""
-    rng = np.random.default_rng(seed)
-    out: set[str] = set()
-    while len(out) < n:
-        out.add("".join(rng.choice(list("abcd"), size=int(rng.integers(4, 13)))))
-    return sorted(out)
 
 
 def score(s: str) -> float:
@@ -178,10 +169,7 @@ def main() -> None:
             "",
         ]
     )
-    print(text)
-    if not args.no_write:
-        write_section(HEADING, text)
-        print(f"written to {RESULTS}")
+    publish(HEADING, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

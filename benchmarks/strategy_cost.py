@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 import torch
-from _results import RESULTS, machine, write_section  # benchmarks/ is on the path when run
+from _results import machine, publish  # benchmarks/ is on the path when run
 
 import lsbo
 from lsbo.models import TrainingOptions, fit_new_vae
@@ -108,10 +108,7 @@ def main() -> None:
             "",
         ]
     )
-    print(text)
-    if not args.no_write:
-        write_section(HEADING, text)
-        print(f"written to {RESULTS}")
+    publish(HEADING, text, write=not args.no_write)
 
 
 if __name__ == "__main__":

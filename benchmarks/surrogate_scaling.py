@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from _results import RESULTS, machine, write_section  # benchmarks/ is on the path when run
+from _results import machine, publish  # benchmarks/ is on the path when run
 from botorch.test_functions import Levy, StyblinskiTang
 from botorch.test_functions.synthetic import SyntheticTestFunction
 from torch import Tensor
@@ -301,10 +301,8 @@ def main() -> None:
     rows = {m.name: cells for m, cells in results.items()}
     rows = {EXACT.name: rows.pop(EXACT.name), RECOMMENDED: recommended(results), **rows}
     text = section(rows, args, host)
-    print(text)
-    if not (args.no_write or args.quick):  # a smoke run must not replace the measurement
-        write_section(HEADING, text)
-        print(f"written to {RESULTS}")
+    # a smoke run must not replace the measurement
+    publish(HEADING, text, write=not (args.no_write or args.quick))
 
 
 if __name__ == "__main__":
