@@ -36,7 +36,9 @@ from typing import Any
 from _results import machine  # benchmarks/ is on the path
 
 import lsbo
+from lsbo.exceptions import LsboError
 from lsbo.records import Direction
+from lsbo.strategies import strategy_from_settings
 
 from .tasks import ORDER, data_best
 
@@ -66,9 +68,26 @@ def write_run(path: Path, run: Mapping[str, Any]) -> None:
 
 
 def is_done(path: Path, settings: Mapping[str, Any]) -> bool:
-    """Whether ``path`` holds a finished run of this format with exactly ``settings``."""
+    """Whether ``path`` holds a finished run of this format with exactly ``settings``
+    (a strategy setting added to lsbo after the run counts as its default, as when a
+    stored run resumes)."""
     run = read_run(path)
-    return run is not None and run.get("format") == FORMAT and run.get("settings") == settings
+    if run is None or run.get("format") != FORMAT:
+        return False
+    return with_strategy_defaults(run.get("settings")) == settings
+
+
+def with_strategy_defaults(settings: Any) -> Any:
+    """Stored run settings whose lsbo strategy has every setting of today's version
+    (those it lacks at their defaults); other settings as they are."""
+    strategy = settings.get("strategy") if isinstance(settings, dict) else None
+    if not isinstance(strategy, dict):
+        return settings
+    try:
+        today = strategy_from_settings(strategy).settings()
+    except (LsboError, KeyError):  # not an lsbo strategy, or a setting it no longer has
+        return settings
+    return {**settings, "strategy": {**today, **strategy}}
 
 
 def load_runs(task: str, runs_dir: Path) -> dict[str, list[dict[str, Any]]]:

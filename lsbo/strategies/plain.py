@@ -24,7 +24,7 @@ from lsbo.strategies.base import (
     qlogei_ranking,
 )
 
-# how many of the best designs known are the parents of design-space candidates
+# how many of the best designs known are the parents of design-space candidates, by default
 MUTANT_PARENTS = 10
 # design-space candidates per step by default, where the codec can make them
 DEFAULT_MUTANTS = 256
@@ -36,7 +36,7 @@ class Plain(Strategy):
 
     Attributes:
         mutants: Designs made in design space each step (crossover and mutation of the
-            10 best designs known, :meth:`lsbo.representations.Codec.vary`) that
+            ``parents`` best designs known, :meth:`lsbo.representations.Codec.vary`) that
             qLogEI ranks at their encodings beside the decoded latent optima; the batch
             takes the best of both, greedily. Such a design is valid by construction
             where the codec can make it so, and none of the budget goes to a point that
@@ -57,11 +57,15 @@ class Plain(Strategy):
             acquisition (as the ``genetic`` strategy takes them; prior samples where the
             strategy makes no children).
         generations: Generations of design-space candidates a step makes: the first
-            are children of the 10 best designs known; each further one is ``mutants``
-            children of the 10 candidates of highest qLogEI so far, so that a genetic
-            algorithm optimizes the acquisition over several generations, as PMO's
-            GP-BO does, and a step can propose designs several changes away from any
-            design known. Every generation's candidates are ranked together.
+            are children of the ``parents`` best designs known; each further one is
+            ``mutants`` children of the ``parents`` candidates of highest qLogEI so
+            far, so that a genetic algorithm optimizes the acquisition over several
+            generations, as PMO's GP-BO does, and a step can propose designs several
+            changes away from any design known. Every generation's candidates are
+            ranked together.
+        parents: How many of the best designs known are the parents of the children
+            (10). More keep more variety where many designs are nearly as good as the
+            best.
     """
 
     name: ClassVar[str] = "plain"
@@ -70,6 +74,7 @@ class Plain(Strategy):
     explore: float = 0.0
     explore_from: str = "prior"
     generations: int = 1
+    parents: int = MUTANT_PARENTS
 
     def __post_init__(self) -> None:
         if self.mutants is not None and (
@@ -82,10 +87,10 @@ class Plain(Strategy):
             raise InvalidOptionError(
                 f"explore_from must be 'prior' or 'children', got {self.explore_from!r}"
             )
-        if isinstance(self.generations, bool) or not (
-            isinstance(self.generations, int) and self.generations >= 1
-        ):
-            raise InvalidOptionError(f"generations must be an int >= 1, got {self.generations!r}")
+        for name in ("generations", "parents"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not (isinstance(value, int) and value >= 1):
+                raise InvalidOptionError(f"{name} must be an int >= 1, got {value!r}")
         if not self.latent_optima and self.mutants == 0:
             raise InvalidOptionError(
                 "latent_optima=False leaves no candidates: give mutants > 0 as well"
@@ -167,15 +172,16 @@ class Plain(Strategy):
         self, context: SearchContext, draws: int, rng: np.random.Generator, keys: set[str]
     ) -> list[Candidate]:
         """The design-space candidates of a step, new and usable (keys added to
-        ``keys``): ``draws`` children of the best designs known, then, for each further
-        generation, ``draws`` children of the candidates of highest qLogEI so far."""
-        made = new_children(context, draws, rng, context.best_designs(MUTANT_PARENTS), known=keys)
+        ``keys``): ``draws`` children of the ``parents`` best designs known, then, for
+        each further generation, ``draws`` children of the ``parents`` candidates of
+        highest qLogEI so far."""
+        made = new_children(context, draws, rng, context.best_designs(self.parents), known=keys)
         if self.generations == 1 or not made:
             return made
         ranking = qlogei_ranking(context)
         values = ranking(encodings(context, made))
         for _ in range(self.generations - 1):
-            best = values.argsort(descending=True)[:MUTANT_PARENTS].tolist()
+            best = values.argsort(descending=True)[: self.parents].tolist()
             new = new_children(context, draws, rng, [made[i].design for i in best], known=keys)
             if not new:
                 break

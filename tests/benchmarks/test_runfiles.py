@@ -8,6 +8,7 @@ import harness
 import pytest
 from harness import FORMAT, is_done, load_runs, read_run, run_path, write_run
 
+from lsbo.strategies import Plain
 from tests.benchmarks.helpers import make_run
 
 SETTINGS = {"task": "toy", "label": "plain", "seed": 1, "budget": 3, "data": {"n": None}}
@@ -43,6 +44,23 @@ def test_is_done_only_with_the_same_settings_and_format(tmp_path):
     assert not is_done(path, {**SETTINGS, "data": {"n": 100}})
     write_run(path, {**make_run([1.0]), "settings": SETTINGS, "format": FORMAT + 1})
     assert not is_done(path, SETTINGS)
+
+
+def test_a_strategy_setting_added_since_a_run_counts_as_its_default(tmp_path):
+    path = run_path(tmp_path, "toy", "plain", 1)
+    today = {**SETTINGS, "strategy": Plain().settings()}
+    before = {k: v for k, v in Plain().settings().items() if k != "parents"}
+    write_run(path, {**make_run([1.0]), "settings": {**SETTINGS, "strategy": before}})
+    assert is_done(path, today)
+    assert not is_done(path, {**SETTINGS, "strategy": Plain(parents=40).settings()})
+    assert not is_done(path, {**SETTINGS, "strategy": Plain(explore=0.5).settings()})
+    for stored in (
+        {"name": "plain", "no-such-setting": 1},  # a setting lsbo no longer has
+        {"name": "holo-genetic", "population": 50},  # not an lsbo strategy
+    ):
+        write_run(path, {**make_run([1.0]), "settings": {**SETTINGS, "strategy": stored}})
+        assert is_done(path, {**SETTINGS, "strategy": stored})
+        assert not is_done(path, today)
 
 
 def test_load_runs_groups_by_label_in_the_report_order_and_skips_other_files(tmp_path):

@@ -123,7 +123,7 @@ def test_settings_of_design_space_strategies():
             Plain(mutants=wrong)
     assert Plain().settings() == {
         "name": "plain", "mutants": None, "latent_optima": True, "explore": 0.0,
-        "explore_from": "prior", "generations": 1,
+        "explore_from": "prior", "generations": 1, "parents": 10,
     }  # fmt: skip
     for wrong in (-0.1, 1.5, True):
         with pytest.raises(InvalidOptionError, match="explore must be a share in"):
@@ -211,6 +211,22 @@ def test_later_generations_are_children_of_the_candidates_of_highest_qlogei(stri
         Plain(generations=0)
 
 
+def test_children_have_the_best_parents_designs_as_parents(strings, string_vae):
+    recorded = copy.deepcopy(string_vae)
+    recorded.codec = RecordedTokens(string_vae.codec.tokens[1:], string_vae.codec.max_length)
+    latent, observations, run, gate = components(recorded, strings)
+    observe(latent, observations, strings[::20])
+    ctx = dataclasses.replace(context(latent, observations, run), usable=gate.is_new_and_valid)
+    for parents in (1, 10, 25):
+        recorded.codec.calls = []
+        made = Plain(parents=parents).children(ctx, 16, np.random.default_rng(0), set())
+        assert made and [call[0] for call in recorded.codec.calls] == [ctx.best_designs(parents)]
+    assert len(ctx.best_designs(25)) == 25
+    for wrong in (0, -1, 2.5, True):
+        with pytest.raises(InvalidOptionError, match="parents must be an int >= 1"):
+            Plain(parents=wrong)
+
+
 def test_plain_ranks_256_mutants_by_default_where_the_codec_can_vary(strings, string_vae):
     latent, observations, run, gate = components(string_vae, strings)
     observe(latent, observations, strings[::50])
@@ -240,7 +256,7 @@ def test_a_plain_run_stored_before_mutants_existed_reads_as_without_them():
     assert normalized({"strategy": "plain"})["strategy"]["mutants"] == 0
     assert normalized({})["strategy"] == {
         "name": "plain", "mutants": 0, "latent_optima": True, "explore": 0.0,
-        "explore_from": "prior", "generations": 1,
+        "explore_from": "prior", "generations": 1, "parents": 10,
     }  # fmt: skip
     today = normalized({"strategy": Plain().settings()})["strategy"]
     assert today["mutants"] is None
