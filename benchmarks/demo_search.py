@@ -5,7 +5,8 @@ Each run uses the task's default VAE of its seed (seed 0's ships with lsbo; othe
 trained once and cached), as `lsbo run expression --seed SEED` does.
 
     OMP_NUM_THREADS=1 python benchmarks/demo_search.py --seeds 0,1,2 --explore 0.2 \\
-        [--explore-from children] [--budget 100] [--batch-size 1] [--strategy trust-region]
+        [--explore-from children] [--parents 10] [--budget 100] [--batch-size 1] \\
+        [--strategy trust-region]
 """
 
 from __future__ import annotations
@@ -51,12 +52,15 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--explore", type=float, default=0.0)
     parser.add_argument("--explore-from", default="prior")
+    parser.add_argument("--parents", type=int, default=10)
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--strategy", default="plain", help="a name of lsbo.STRATEGIES")
     args = parser.parse_args()
     if args.strategy == "plain":
-        strategy = lsbo.Plain(explore=args.explore, explore_from=args.explore_from)
+        strategy = lsbo.Plain(
+            explore=args.explore, explore_from=args.explore_from, parents=args.parents
+        )
     else:
         strategy = objectives.strategy(objectives.load("expression"), args.strategy)
     for seed in (int(s) for s in args.seeds.split(",")):
