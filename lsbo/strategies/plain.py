@@ -65,7 +65,8 @@ class Plain(Strategy):
             ranked together.
         parents: How many of the best designs known are the parents of the children
             (10). More keep more variety where many designs are nearly as good as the
-            best.
+            best, and start slower; on the expression task 40 measured no better
+            (``benchmarks/RESULTS.md``, "Wider parent pools").
     """
 
     name: ClassVar[str] = "plain"
