@@ -38,9 +38,9 @@ from _results import machine  # benchmarks/ is on the path
 import lsbo
 from lsbo.exceptions import LsboError
 from lsbo.records import Direction
-from lsbo.strategies import strategy_from_settings
+from lsbo.settings import stored_strategy
 
-from .tasks import ORDER, data_best
+from .tasks import ORDER, data_best, jsonable
 
 ROOT = Path(__file__).parent.parent  # benchmarks/
 FORMAT = 1
@@ -78,16 +78,16 @@ def is_done(path: Path, settings: Mapping[str, Any]) -> bool:
 
 
 def with_strategy_defaults(settings: Any) -> Any:
-    """Stored run settings whose lsbo strategy has every setting of today's version
-    (those it lacks at their defaults); other settings as they are."""
-    strategy = settings.get("strategy") if isinstance(settings, dict) else None
-    if not isinstance(strategy, dict):
+    """Stored run settings with their lsbo strategy read as a resume reads it
+    (:func:`lsbo.settings.stored_strategy`: every setting of today's version, those it
+    lacks at their defaults); other settings as they are."""
+    if not (isinstance(settings, dict) and isinstance(settings.get("strategy"), dict)):
         return settings
     try:
-        today = strategy_from_settings(strategy).settings()
+        today = stored_strategy(settings)
     except (LsboError, KeyError):  # not an lsbo strategy, or a setting it no longer has
         return settings
-    return {**settings, "strategy": {**today, **strategy}}
+    return {**settings, "strategy": jsonable(today.settings())}
 
 
 def load_runs(task: str, runs_dir: Path) -> dict[str, list[dict[str, Any]]]:

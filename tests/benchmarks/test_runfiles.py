@@ -54,6 +54,11 @@ def test_a_strategy_setting_added_since_a_run_counts_as_its_default(tmp_path):
     assert is_done(path, today)
     assert not is_done(path, {**SETTINGS, "strategy": Plain(parents=40).settings()})
     assert not is_done(path, {**SETTINGS, "strategy": Plain(explore=0.5).settings()})
+    # a plain run stored before ``mutants`` existed searched without children, as a
+    # resume reads it (lsbo.settings.stored_strategy)
+    write_run(path, {**make_run([1.0]), "settings": {**SETTINGS, "strategy": {"name": "plain"}}})
+    assert is_done(path, {**SETTINGS, "strategy": Plain(mutants=0).settings()})
+    assert not is_done(path, today)
     for stored in (
         {"name": "plain", "no-such-setting": 1},  # a setting lsbo no longer has
         {"name": "holo-genetic", "population": 50},  # not an lsbo strategy
