@@ -1,4 +1,6 @@
-"""Molecules, PMO protocol: lsbo against Graph GA and screening on GuacaMol's tasks.
+"""Molecules, PMO protocol: lsbo against Graph GA, screening and random prior samples.
+
+On GuacaMol's tasks.
 
 The protocol of PMO (Gao et al. 2022, "Sample Efficiency Matters"): every method starts
 from molecules whose scores it does not know, every new molecule scored is an oracle
@@ -15,6 +17,7 @@ Methods, same budget and seeds:
   training molecules, paid for like every other call;
 - ``screening``: lsbo's strategy of that name, the vendored molecules in a random
   order (PMO's baseline);
+- ``random``: lsbo's strategy of that name, decoded samples of the VAE's prior;
 - ``graph-ga``: Jensen's Graph GA with PMO's settings (``benchmarks/graph_ga.py``),
   starting from 120 random vendored molecules.
 
@@ -22,9 +25,9 @@ Where ours differ from PMO: the molecule pool is 20,000 MOSES molecules (PMO: ZI
 250k), lsbo's VAE is a SELFIES GRU VAE trained on them, and the default budget is
 1,000 calls (PMO: 10,000).
 
-    python benchmarks/pmo.py [--tasks osimertinib-mpo,...] [--methods plain,graph-ga,screening]
-        [--seeds 0-2] [--budget 1000] [--batch-size 10] [--jobs 1] [--report-only]
-        [--no-write] [--quick]
+    python benchmarks/pmo.py [--tasks osimertinib-mpo,...]
+        [--methods plain,graph-ga,screening,random] [--seeds 0-2] [--budget 1000]
+        [--batch-size 10] [--jobs 1] [--report-only] [--no-write] [--quick]
 
 Runs go to ``benchmarks/runs/pmo/<budget>/<task>/<method>-seed<seed>.json`` (a run whose file
 holds the same settings is not redone); the report goes to the "Molecules, PMO protocol"
@@ -67,7 +70,7 @@ TASKS = (
     "valsartan-smarts",
     "rediscovery-celecoxib",
 )
-METHODS = ("plain", "graph-ga", "screening")
+METHODS = ("plain", "graph-ga", "screening", "random")
 RUNS = harness.ROOT / "runs" / "pmo"
 HEADING = "## Molecules, PMO protocol"
 VAE_SEED = 0
