@@ -1,12 +1,11 @@
 """Molecules, PMO protocol: lsbo against Graph GA, screening and random prior samples.
 
-On GuacaMol's tasks.
-
-The protocol of PMO (Gao et al. 2022, "Sample Efficiency Matters"): every method starts
-from molecules whose scores it does not know, every new molecule scored is an oracle
-call counted against the budget, and the metric is the area under the curve of the
-top-10 average over the calls (``harness.stats.auc_top_k``: read every 100 calls, a run
-that stops early keeps its last value), reported beside the best value found.
+GuacaMol's tasks under the protocol of PMO (Gao et al. 2022, "Sample Efficiency
+Matters"): every method starts from molecules whose scores it does not know, every new
+molecule scored is an oracle call counted against the budget, and the metric is the
+area under the curve of the top-10 average over the calls (``harness.stats.auc_top_k``:
+read every 100 calls, a run that stops early keeps its last value), reported beside the
+best value found.
 
 Methods, same budget and seeds:
 
