@@ -5,10 +5,11 @@ no latent point decodes to (PMO's GP-BO optimizes its acquisition this way). Eac
 codec says how its designs vary (:meth:`lsbo.representations.Codec.vary`); these are
 the operators the built-in codecs use:
 
-- token sequences (strings, SELFIES): two parents of one length are recombined
-  position by position, each position from the first parent with probability
-  ``rate`` (holo-bench's ``DiscreteEvolution``), parents of different lengths are cut
-  once each and joined; then each token is replaced by a random one of the vocabulary
+- token sequences (strings, SELFIES): two parents of one length are recombined by
+  two-point crossover (the first parent with one contiguous stretch, of random ends,
+  from the second), so that what a parent holds in a few neighbouring positions (a
+  motif) passes whole to the child; parents of different lengths are cut once each
+  and joined; then each token is replaced by a random one of the vocabulary
   with probability ``rate`` and, where lengths vary, a token is inserted or deleted
   with probability ``rate`` each; where the codec has ``pairs`` (pairs of adjacent
   tokens the training designs hold), a neighbour of a written token that does not pair
@@ -93,9 +94,9 @@ def vary_sequence(
         The child's tokens; ``None`` where ``pairs`` are given and it cannot keep to them.
     """
     rate = 1.1 / max(1, len(first)) if rate is None else rate
-    if len(first) == len(second):
-        take_first = rng.random(len(first)) < rate
-        child = [a if keep else b for a, b, keep in zip(first, second, take_first, strict=True)]
+    if len(first) == len(second) > 0:
+        start, end = sorted(rng.choice(len(first) + 1, size=2, replace=False).tolist())
+        child = [*first[:start], *second[start:end], *first[end:]]
     else:
         cuts = int(rng.integers(len(first) + 1)), int(rng.integers(len(second) + 1))
         child = [*first[: cuts[0]], *second[cuts[1] :]]

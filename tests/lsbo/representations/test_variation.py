@@ -32,7 +32,7 @@ def test_parents_of_one_length_give_children_of_that_length_over_the_vocabulary(
     assert {len(c) for c in children} == {8}
     assert set("".join(children)) <= set("abcd")
 
-    # about one change per child: most children are one or two edits from a parent
+    # a stretch of one parent in the other and about one mutation: near a parent
     def edits(child):
         return min(sum(a != b for a, b in zip(child, p, strict=True)) for p in parents)
 
@@ -51,7 +51,19 @@ def test_parents_of_different_lengths_give_children_no_longer_than_max_length():
 def test_a_rate_of_zero_recombines_without_mutation():
     rng = np.random.default_rng(0)
     child = vary_sequence(list("aaaa"), list("bbbb"), list("xyz"), rng, rate=0.0, fixed_length=True)
-    assert child == list("bbbb")  # every position from the second parent, none mutated
+    assert set(child) <= {"a", "b"}  # every position from a parent, none mutated
+
+
+def test_parents_of_one_length_pass_a_contiguous_stretch_of_the_second_to_the_child():
+    rng = np.random.default_rng(0)
+    first, second = list("a" * 12), list("b" * 12)
+    stretches = set()
+    for _ in range(200):
+        child = "".join(vary_sequence(first, second, list("xyz"), rng, rate=0.0))
+        stretch = child.strip("a")
+        assert stretch == "b" * len(stretch) and len(stretch) >= 1  # one stretch, whole
+        stretches.add((child.index("b"), len(stretch)))
+    assert len(stretches) > 40  # its ends are drawn: many starts and lengths
 
 
 # sequences of a Markov chain over "abcd" that allows 12 of the 16 transitions
