@@ -57,9 +57,12 @@ def test_the_genetic_strategy_runs_without_a_gp_and_improves_on_the_data(strings
 
 
 def test_with_mutants_alone_the_batch_is_the_best_children_by_qlogei(strings, string_vae):
-    latent, observations, run, _ = components(string_vae, strings)
+    latent, observations, run, gate = components(string_vae, strings)
     observe(latent, observations, strings[::50])
-    ctx = context(latent, observations, run, seed=3)
+    gate.seen.update(latent.digest(d) for d in strings[::50])  # as the optimizer's gate
+    ctx = dataclasses.replace(
+        context(latent, observations, run, seed=3), usable=gate.is_new_and_valid
+    )
     strategy = Plain(mutants=64, latent_optima=False)
     candidates = strategy.propose_designs(ctx, 4)
     assert candidates and all(c.point is None and not c.decoded for c in candidates)
