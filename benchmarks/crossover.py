@@ -1,0 +1,159 @@
+"""Recombination of token sequences on Ehrlich: two-point crossover against holo-bench's.
+
+The ``genetic`` strategy and ``plain``'s children recombine two token sequences of one
+length by two-point crossover (``lsbo.representations.variation.vary_sequence``: the
+first parent with one contiguous stretch of the second). Until 2026-12-05 they drew
+each position from the first parent with probability ``rate`` (``1.1 / L``), as
+holo-bench's ``DiscreteEvolution`` does, so that a child was one parent with about one
+position of the other. This ablation runs both in the steady-state genetic algorithm of
+the ``genetic`` strategy, with no VAE (which that strategy does not search through):
+each round, the ``survivors`` best designs known (the training scores and the run's
+evaluations) are the parents of 10 new children, mutated at ``rate`` and kept to the
+codec's pairs of adjacent states (``lsbo.representations.variation.keep_pairs``).
+
+    python benchmarks/crossover.py [--seeds 40] [--budget 1000] [--survivors 10,30]
+
+Prints a markdown table (best after 100/250/500/1,000 evaluations, mean ± standard
+error over seeds, and how many seeds reach the optimum 1.0) and writes it into
+benchmarks/RESULTS.md under "## Recombination of token sequences (Ehrlich)".
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from _results import machine, publish  # benchmarks/ is on the path when run
+
+from lsbo.representations.variation import breed, keep_pairs, vary_sequence
+from objectives import ehrlich
+
+HEADING = "## Recombination of token sequences (Ehrlich)"
+Q = 10
+CHECKPOINTS = (100, 250, 500, 1000)
+
+Crossover = Callable[..., list[Any] | None]
+
+
+def position_by_position(
+    first: Sequence[Any],
+    second: Sequence[Any],
+    vocabulary: Sequence[Any],
+    rng: np.random.Generator,
+    rate: float,
+    pairs: set[tuple[Any, Any]],
+) -> list[Any] | None:
+    """holo-bench's recombination (each position from the first parent with probability
+    ``rate``), then the same mutation and pair mending as lsbo's operator."""
+    take_first = rng.random(len(first)) < rate
+    child = [a if keep else b for a, b, keep in zip(first, second, take_first, strict=True)]
+    written = rng.random(len(child)) < rate
+    mutated = [
+        vocabulary[int(rng.integers(len(vocabulary)))] if w else t
+        for t, w in zip(child, written, strict=True)
+    ]
+    return keep_pairs(mutated, written.tolist(), pairs, vocabulary, rng)
+
+
+def two_point(
+    first: Sequence[Any],
+    second: Sequence[Any],
+    vocabulary: Sequence[Any],
+    rng: np.random.Generator,
+    rate: float,
+    pairs: set[tuple[Any, Any]],
+) -> list[Any] | None:
+    """lsbo's operator for parents of one length."""
+    return vary_sequence(first, second, vocabulary, rng, rate, fixed_length=True, pairs=pairs)
+
+
+OPERATORS: dict[str, Crossover] = {
+    "two-point (lsbo)": two_point,
+    "position by position (holo-bench)": position_by_position,
+}
+
+
+def run(cross: Crossover, seed: int, budget: int, survivors: int) -> list[float]:
+    """Best value after each evaluation of one steady-state run."""
+    function = ehrlich.OBJECTIVE()
+    data = ehrlich.dataset()
+    codec = ehrlich.make_codec(data.designs)
+    vocabulary = list(function.alphabet)
+    pairs = set(codec.pairs or ())
+    rate = 1.1 / function.dim
+    known: dict[str, float] = dict(zip(data.designs, data.scores, strict=True))  # type: ignore[arg-type]
+    rng = np.random.default_rng([seed, 7])
+    best, trace = 0.0, list[float]()
+    while len(trace) < budget:
+        parents = [list(d) for d in sorted(known, key=known.__getitem__, reverse=True)]
+        parents = parents[:survivors]
+        children: list[str] = []
+        for _ in range(50):  # draws, as the genetic strategy's
+            made = breed(parents, Q, rng, lambda a, b: cross(a, b, vocabulary, rng, rate, pairs))
+            children += [c for c in map("".join, made) if c not in known and c not in children]
+            if len(children) >= Q:
+                break
+        children = children[: min(Q, budget - len(trace))]
+        if not children:
+            break
+        for child, value in zip(children, function(children), strict=True):
+            known[child] = float(value.value)  # type: ignore[arg-type]
+            best = max(best, known[child])
+            trace.append(best)
+    return trace + [best] * (budget - len(trace))
+
+
+def cell(values: Sequence[float]) -> str:
+    mean = float(np.mean(values))
+    se = float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
+    return f"{mean:.3f} ± {se:.3f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=40, help="seeds 0..N-1 (default 40)")
+    parser.add_argument("--budget", type=int, default=1000)
+    parser.add_argument("--survivors", default="10,30", help="comma-separated pool sizes")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    host = machine()
+    checkpoints = [c for c in CHECKPOINTS if c <= args.budget]
+    rows = []
+    for survivors in (int(s) for s in args.survivors.split(",")):
+        for name, cross in OPERATORS.items():
+            traces = [run(cross, seed, args.budget, survivors) for seed in range(args.seeds)]
+            cells = [cell([t[c - 1] for t in traces]) for c in checkpoints]
+            reached = sum(t[-1] >= 1.0 for t in traces)
+            row = [name, str(survivors), *cells, f"{reached} of {len(traces)}"]
+            rows.append("| " + " | ".join(row) + " |")
+    text = "\n".join(
+        [
+            HEADING,
+            "",
+            textwrap.fill(
+                f"`python benchmarks/crossover.py --seeds {args.seeds} --budget "
+                f"{args.budget} --survivors {args.survivors}`: the steady-state genetic "
+                "algorithm of the `genetic` strategy on Ehrlich small (maximize, optimum "
+                f"1.0), {Q} children a round, without a VAE; seeds 0 to {args.seeds - 1}. "
+                "Best after N evaluations, mean ± standard error over seeds. lsbo's "
+                "operator is two-point since 2026-12-05; position by position is the one "
+                f"before. {host}.",
+                88,
+            ),
+            "",
+            "| recombination | survivors | "
+            + " | ".join(f"best after {c:,}" for c in checkpoints)
+            + " | seeds reaching 1.0 |",
+            "| --- | ---: | " + " | ".join("---:" for _ in checkpoints) + " | ---: |",
+            *rows,
+            "",
+        ]
+    )
+    publish(HEADING, text, write=not args.no_write)
+
+
+if __name__ == "__main__":
+    main()
