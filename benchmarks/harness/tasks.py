@@ -207,7 +207,11 @@ TASKS: dict[str, Task] = {
         "(the feasible transitions), so no child is infeasible; the rows genetic-before-pairs "
         "and plain-before-pairs-q10, and every row of a strategy with children made before "
         "(plain-mutants256-q10, plain-latent_optimaFalse-*, plain-generations3-*, "
-        "plain-explore0.2-q10, lol-bo-mutants256-*), made children without them.",
+        "plain-explore0.2-q10, lol-bo-mutants256-*), made children without them. Since "
+        "2026-12-05 children of two sequences take a contiguous stretch of the second parent "
+        "(two-point crossover, benchmarks/crossover.py) instead of about one position; only "
+        "the rows genetic and plain-q10 were made with it (genetic-before-segments and "
+        "plain-before-segments-q10 are the same runs before).",
     ),
 }
 
