@@ -11,7 +11,7 @@ each round, the ``survivors`` best designs known (the training scores and the ru
 evaluations) are the parents of 10 new children, mutated at ``rate`` and kept to the
 codec's pairs of adjacent states (``lsbo.representations.variation.keep_pairs``).
 
-    python benchmarks/crossover.py [--seeds 40] [--budget 1000] [--survivors 10,30]
+    python benchmarks/crossover.py [--seeds 100] [--budget 1000] [--survivors 10,30]
 
 Prints a markdown table (best after 100/250/500/1,000 evaluations, mean ± standard
 error over seeds, and how many seeds reach the optimum 1.0) and writes it into
@@ -114,7 +114,7 @@ def cell(values: Sequence[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=40, help="seeds 0..N-1 (default 40)")
+    parser.add_argument("--seeds", type=int, default=100, help="seeds 0..N-1 (default 100)")
     parser.add_argument("--budget", type=int, default=1000)
     parser.add_argument("--survivors", default="10,30", help="comma-separated pool sizes")
     parser.add_argument("--no-write", action="store_true", help="print only")
