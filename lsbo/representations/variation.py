@@ -8,7 +8,9 @@ the operators the built-in codecs use:
 - token sequences (strings, SELFIES): two parents of one length are recombined by
   two-point crossover (the first parent with one contiguous stretch, of random ends,
   from the second), so that what a parent holds in a few neighbouring positions (a
-  motif) passes whole to the child; parents of different lengths are cut once each
+  motif) passes whole to the child (holo-bench's ``DiscreteEvolution`` takes each
+  position from either parent: behind on Ehrlich after 500 and 1,000 evaluations,
+  ``benchmarks/crossover.py``); parents of different lengths are cut once each
   and joined; then each token is replaced by a random one of the vocabulary
   with probability ``rate`` and, where lengths vary, a token is inserted or deleted
   with probability ``rate`` each; where the codec has ``pairs`` (pairs of adjacent
