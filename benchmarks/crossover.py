@@ -21,6 +21,7 @@ benchmarks/RESULTS.md under "## Recombination of token sequences (Ehrlich)".
 from __future__ import annotations
 
 import argparse
+import functools
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -76,20 +77,27 @@ OPERATORS: dict[str, Crossover] = {
 }
 
 
+@functools.cache
+def task() -> tuple[ehrlich.Ehrlich, dict[str, float], set[tuple[Any, Any]]]:
+    """The function, its scored training sequences and their pairs of adjacent states,
+    made once for every run."""
+    data = ehrlich.dataset()
+    pairs = set(ehrlich.make_codec(data.designs).pairs or ())
+    scores: dict[str, float] = dict(zip(data.designs, data.scores, strict=True))  # type: ignore[arg-type]
+    return ehrlich.OBJECTIVE(), scores, pairs
+
+
 def run(cross: Crossover, seed: int, budget: int, survivors: int) -> list[float]:
     """Best value after each evaluation of one steady-state run."""
-    function = ehrlich.OBJECTIVE()
-    data = ehrlich.dataset()
-    codec = ehrlich.make_codec(data.designs)
+    function, scores, pairs = task()
     vocabulary = list(function.alphabet)
-    pairs = set(codec.pairs or ())
     rate = 1.1 / function.dim
-    known: dict[str, float] = dict(zip(data.designs, data.scores, strict=True))  # type: ignore[arg-type]
+    known = dict(scores)
     rng = np.random.default_rng([seed, 7])
     best, trace = 0.0, list[float]()
     while len(trace) < budget:
-        parents = [list(d) for d in sorted(known, key=known.__getitem__, reverse=True)]
-        parents = parents[:survivors]
+        best_known = sorted(known, key=known.__getitem__, reverse=True)[:survivors]
+        parents = [list(d) for d in best_known]
         children: list[str] = []
         for _ in range(50):  # draws, as the genetic strategy's
             made = breed(parents, Q, rng, lambda a, b: cross(a, b, vocabulary, rng, rate, pairs))
