@@ -4,7 +4,7 @@ Each golden file holds a fixed-seed run's every evaluation (number, design, valu
 status, source, iteration), its invalid decodes and its counters. A change that alters
 any of them changes what users' seeded runs do: it must be deliberate, named in its
 commit, and come with regenerated files (``python -m tests.golden.runs``) for every CPU
-vendor kept in ``tests/golden/`` (see ``tests/golden/runs.py``).
+family kept in ``tests/golden/`` (see ``tests/golden/runs.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.golden.runs import STRATEGIES, TASKS, cpu_vendor, golden_path, run_history
+from tests.golden.runs import STRATEGIES, TASKS, cpu_family, golden_path, run_history
 
 
 @pytest.mark.parametrize("strategy", list(STRATEGIES))
@@ -22,7 +22,7 @@ def test_a_seeded_run_reproduces_its_golden_history(task, strategy):
     path = golden_path(task, strategy)
     if not path.exists():
         pytest.skip(
-            f"no golden history of {task}-{strategy} recorded on {cpu_vendor()} CPUs "
+            f"no golden history of {task}-{strategy} recorded on {cpu_family()} CPUs "
             "(floating point differs between CPU families): record it with "
             "python -m tests.golden.runs on such a machine"
         )

@@ -9,9 +9,10 @@ commit that does::
 
 Floating point differs between CPU families (MKL and PyTorch choose their kernels by
 the processor), and a seeded run follows the last bits of its GP fits, so the histories
-are kept per CPU vendor (``tests/golden/<vendor_id>/``, as ``/proc/cpuinfo`` names it),
-each recorded on such a machine, and the runs use :data:`THREADS` threads whatever the
-machine has. The command above records the histories of the machine it runs on.
+are kept per CPU family (``tests/golden/<vendor_id>-<capability>/``: the vendor as
+``/proc/cpuinfo`` names it and the instruction set PyTorch dispatches to,
+``torch.backends.cpu.get_cpu_capability()``), each recorded on such a machine, and the
+runs use :data:`THREADS` threads whatever the machine has. The command above records the histories of the machine it runs on.
 """
 
 from __future__ import annotations
@@ -167,9 +168,17 @@ def cpu_vendor() -> str:
     return platform.machine() or "unknown"
 
 
-def golden_path(task: str, strategy: str, vendor: str | None = None) -> Path:
-    """The golden file of a run for CPUs of ``vendor`` (default: this machine's)."""
-    return HERE / (vendor or cpu_vendor()) / f"{task}-{strategy}.json"
+def cpu_family() -> str:
+    """The CPU vendor and the instruction set PyTorch's kernels dispatch to here
+    (``AuthenticAMD-AVX512``): two AMD EPYC machines, one with AVX-512 and one
+    without, differ in the last bits of the same fits."""
+    return f"{cpu_vendor()}-{torch.backends.cpu.get_cpu_capability()}"
+
+
+def golden_path(task: str, strategy: str, family: str | None = None) -> Path:
+    """The golden file of a run for CPUs of ``family`` (default: this machine's,
+    :func:`cpu_family`)."""
+    return HERE / (family or cpu_family()) / f"{task}-{strategy}.json"
 
 
 def main() -> None:
