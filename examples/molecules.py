@@ -38,7 +38,7 @@ PER_ROW = 4
 def main(tasks: list[str]) -> None:
     modules = [objectives.load(task) for task in tasks]
     options = modules[0].default_options()  # the three tasks share data, codec and settings
-    data = modules[0].dataset(n=2000 if SMOKE else None)
+    data = modules[0].dataset(n=500 if SMOKE else None)
     if SMOKE:
         vae = dataclasses.replace(options.vae, epochs=2)
         options = dataclasses.replace(
@@ -50,13 +50,13 @@ def main(tasks: list[str]) -> None:
 
     rows = []
     for task, module in zip(tasks, modules, strict=True):
-        scored = module.dataset(n=2000 if SMOKE else None)  # same molecules, this task's scores
+        scored = module.dataset(n=500 if SMOKE else None)  # same molecules, this task's scores
         objective = module.OBJECTIVE()
         result = lsbo.optimize(
             objective,
             scored.designs,
             scores=scored.scores,
-            budget=4 if SMOKE else 100,
+            budget=2 if SMOKE else 100,
             model=model,
             options=options,
             seed=0,

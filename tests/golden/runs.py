@@ -12,7 +12,8 @@ the processor), and a seeded run follows the last bits of its GP fits, so the hi
 are kept per CPU family (``tests/golden/<vendor_id>-<capability>/``: the vendor as
 ``/proc/cpuinfo`` names it and the instruction set PyTorch dispatches to,
 ``torch.backends.cpu.get_cpu_capability()``), each recorded on such a machine, and the
-runs use :data:`THREADS` threads whatever the machine has. The command above records the histories of the machine it runs on.
+runs use :data:`THREADS` threads whatever the machine has. The command above records
+the histories of the machine it runs on.
 """
 
 from __future__ import annotations
