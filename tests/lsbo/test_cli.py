@@ -148,7 +148,7 @@ make_codec = qed.make_codec
 
 
 def dataset(n=None, seed=0):
-    return qed.dataset(n=2000, seed=seed)
+    return qed.dataset(n=500, seed=seed)
 
 
 def default_options():
@@ -161,7 +161,7 @@ def test_a_molecule_run_shows_its_best_design_as_smiles(tmp_path, monkeypatch, c
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LSBO_CACHE_DIR", str(tmp_path / "cache"))
     (tmp_path / "small_qed.py").write_text(MOLECULE_TASK)
-    code, out = lsbo_main(capsys, "run", "small_qed.py", "--budget", 4, "--storage", "memory")
+    code, out = lsbo_main(capsys, "run", "small_qed.py", "--budget", 2, "--storage", "memory")
     assert code == 0, out
     line = next(line for line in out.splitlines() if "best design:" in line)
     smiles, selfies = line.split("best design:")[1].split(" (SELFIES ")
