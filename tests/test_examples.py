@@ -20,12 +20,17 @@ def _run(path: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def runs():
-    """Every example started at once, as many at a time as there are cores: each is a
-    script in its own process on one thread, so they can share the machine."""
-    workers = max(1, min(len(EXAMPLES), os.cpu_count() or 1))
+def runs(request):
+    """Every selected example started at once, as many at a time as there are cores:
+    each is a script in its own process on one thread, so they can share the machine."""
+    selected = [
+        item.callspec.params["path"]
+        for item in request.session.items
+        if getattr(item, "originalname", None) == "test_example_runs_in_smoke_mode"
+    ]
+    workers = max(1, min(len(selected), os.cpu_count() or 1))
     with cf.ThreadPoolExecutor(workers) as pool:
-        yield {path: pool.submit(_run, path) for path in EXAMPLES}
+        yield {path: pool.submit(_run, path) for path in selected}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
