@@ -38,7 +38,8 @@ PER_ROW = 4
 def main(tasks: list[str]) -> None:
     modules = [objectives.load(task) for task in tasks]
     options = modules[0].default_options()  # the three tasks share data, codec and settings
-    data = modules[0].dataset(n=500 if SMOKE else None)
+    n = 500 if SMOKE else None  # molecules: the three tasks score the same ones
+    data = modules[0].dataset(n=n)
     if SMOKE:
         vae = dataclasses.replace(options.vae, epochs=2)
         options = dataclasses.replace(
@@ -50,7 +51,7 @@ def main(tasks: list[str]) -> None:
 
     rows = []
     for task, module in zip(tasks, modules, strict=True):
-        scored = module.dataset(n=500 if SMOKE else None)  # same molecules, this task's scores
+        scored = module.dataset(n=n)  # same molecules, this task's scores
         objective = module.OBJECTIVE()
         result = lsbo.optimize(
             objective,

@@ -441,8 +441,10 @@ def _default_sigint() -> None:
 
 def test_ctrl_c_stops_cleanly_and_prints_the_command_that_resumes(tmp_path, monkeypatch, capsys):
     slow = write_task(tmp_path, sleep=0.3, name="slow")
-    # a budget beyond what runs before the interrupt (after 2 of 12 x 0.3 s)
-    command = [sys.executable, "-m", "lsbo.cli", "run", slow.name, "--budget", "12", "--no-cache"]
+    budget = 12  # beyond what runs before the interrupt, which comes after 2 (0.3 s each)
+    command = [
+        sys.executable, "-m", "lsbo.cli", "run", slow.name, "--budget", str(budget), "--no-cache"
+    ]  # fmt: skip
     process = subprocess.Popen(
         command,
         cwd=tmp_path,
@@ -471,15 +473,15 @@ def test_ctrl_c_stops_cleanly_and_prints_the_command_that_resumes(tmp_path, monk
     saved, resume = line.split(" Resume with: ")
     assert saved.endswith("evaluations are saved in lsbo-runs.db (run 'slow-seed0').")
     assert resume == (
-        "lsbo run slow.py --budget 12 --no-cache --storage lsbo-runs.db --name slow-seed0"
+        f"lsbo run slow.py --budget {budget} --no-cache --storage lsbo-runs.db --name slow-seed0"
     )
     stopped_at = int(saved.split()[1])
-    assert stopped_at < 12
+    assert stopped_at < budget
 
     monkeypatch.chdir(tmp_path)
     code, out = lsbo_main(capsys, *shlex.split(resume)[1:])
     assert code == 0, out
-    assert f"{stopped_at} of 12 done" in out
+    assert f"{stopped_at} of {budget} done" in out
     result = lsbo.load_run("lsbo-runs.db", "slow-seed0", with_model=False)
     found = [record.design for record in result.history]
-    assert len(found) == len(set(found)) == 12 and result.n_pending == 0
+    assert len(found) == len(set(found)) == budget and result.n_pending == 0
