@@ -10,7 +10,12 @@ the operators the built-in codecs use:
   from the second), so that what a parent holds in a few neighbouring positions (a
   motif) passes whole to the child (holo-bench's ``DiscreteEvolution`` takes each
   position from either parent: behind on Ehrlich after 500 and 1,000 evaluations,
-  ``benchmarks/crossover.py``); parents of different lengths are cut once each
+  ``benchmarks/crossover.py``); in half the children the stretch goes to a random
+  place instead of its own (a translocation), so that a motif can move away from
+  positions another motif holds (on Ehrlich two motifs that each lack one element
+  often share positions, and no one- or two-token change completes either: the
+  genetic algorithm reached the optimum in 5 of 40 seeds within 1,000 evaluations
+  with translocations, 1 of 40 without); parents of different lengths are cut once each
   and joined; then each token is replaced by a random one of the vocabulary
   with probability ``rate`` and, where lengths vary, a token is inserted or deleted
   with probability ``rate`` each; where the codec has ``pairs`` (pairs of adjacent
@@ -48,6 +53,8 @@ T = TypeVar("T")
 
 # the largest rectangle an image mutation paints, as a share of each side
 PATCH_SHARE = 1 / 8
+# the share of children of two sequences of one length whose stretch moves
+TRANSLOCATE = 0.5
 
 
 def pick_parents(n_parents: int, rng: np.random.Generator) -> tuple[int, int]:
@@ -80,6 +87,7 @@ def vary_sequence(
     rate: float | None = None,
     fixed_length: bool = False,
     pairs: Collection[tuple[Any, Any]] | None = None,
+    translocate: float = TRANSLOCATE,
 ) -> list[Any] | None:
     """A child of two token sequences (see the module docstring).
 
@@ -91,6 +99,8 @@ def vary_sequence(
         fixed_length: Keep the length of the parents (no insertions or deletions).
         pairs: The adjacent pairs the child may hold (``None``: any); see
             :func:`keep_pairs`.
+        translocate: Probability that the stretch of the second parent goes to a random
+            place of the child rather than its own (parents of one length); 0: never.
 
     Returns:
         The child's tokens; ``None`` where ``pairs`` are given and it cannot keep to them.
@@ -98,7 +108,10 @@ def vary_sequence(
     rate = 1.1 / max(1, len(first)) if rate is None else rate
     if len(first) == len(second) > 0:
         start, end = sorted(rng.choice(len(first) + 1, size=2, replace=False).tolist())
-        child = [*first[:start], *second[start:end], *first[end:]]
+        at = start
+        if translocate and rng.random() >= 1.0 - translocate:  # the stretch moves
+            at = int(rng.integers(len(first) - (end - start) + 1))
+        child = [*first[:at], *second[start:end], *first[at + end - start :]]
     else:
         cuts = int(rng.integers(len(first) + 1)), int(rng.integers(len(second) + 1))
         child = [*first[: cuts[0]], *second[cuts[1] :]]

@@ -66,6 +66,20 @@ def test_parents_of_one_length_pass_a_contiguous_stretch_of_the_second_to_the_ch
     assert len(stretches) > 40  # its ends are drawn: many starts and lengths
 
 
+def test_half_the_stretches_move_to_another_place_in_the_child():
+    # a motif the second parent holds can move to where it does not clash with what the
+    # first holds (on Ehrlich, two motifs built on shared positions block each other)
+    rng = np.random.default_rng(0)
+    first, second = list("a" * 12), list("bcdefghijklm")
+    moved = 0
+    for _ in range(400):
+        child = "".join(vary_sequence(first, second, list("xyz"), rng, rate=0.0))
+        stretch = child.strip("a")
+        assert len(child) == 12 and len(stretch) >= 1 and stretch in "".join(second)
+        moved += child.index(stretch) != "".join(second).index(stretch)
+    assert 120 < moved < 200  # half are placed at a random offset, some of it their own
+
+
 # sequences of a Markov chain over "abcd" that allows 12 of the 16 transitions
 CHAIN = ["abcdabcdab", "aabbccddaa", "adcbadcbad", "bbbbcccdda"]
 

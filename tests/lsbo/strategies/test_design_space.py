@@ -41,6 +41,17 @@ def test_genetic_children_are_crossovers_of_the_best_designs(strings, string_vae
         )  # fmt: skip
 
 
+def test_among_equal_values_the_newest_designs_are_the_parents(strings, string_vae):
+    # neutral drift: a population on a plateau of equal values keeps moving
+    latent, observations, run, _ = components(string_vae, strings)
+    observe(latent, observations, strings[:60])
+    values = observations.Y.tolist()
+    expected = sorted(range(len(values)), key=lambda i: (-values[i], -i))[:12]
+    assert len({values[i] for i in expected}) < 12  # ties among them
+    best = context(latent, observations, run).best_designs(12)
+    assert best == [observations.designs[i] for i in expected]
+
+
 def test_the_genetic_strategy_runs_without_a_gp_and_improves_on_the_data(strings, string_vae):
     def run():
         return lsbo.optimize(
