@@ -5,13 +5,15 @@ length by two-point crossover (``lsbo.representations.variation.vary_sequence``:
 first parent with one contiguous stretch of the second). Until 2026-12-05 they drew
 each position from the first parent with probability ``rate`` (``1.1 / L``), as
 holo-bench's ``DiscreteEvolution`` does, so that a child was one parent with about one
-position of the other. This ablation runs both in the steady-state genetic algorithm of
-the ``genetic`` strategy, with no VAE (which that strategy does not search through):
-each round, the ``survivors`` best designs known (the training scores and the run's
-evaluations) are the parents of 10 new children, mutated at ``rate`` and kept to the
-codec's pairs of adjacent states (``lsbo.representations.variation.keep_pairs``).
+position of the other. Since the same day, the stretch goes to a random place of the
+child in half the children (a translocation), and among designs of equal value the
+newest are the parents (neutral drift). This ablation runs each in the steady-state
+genetic algorithm of the ``genetic`` strategy, with no VAE (which that strategy does not
+search through): each round, the ``survivors`` best designs known (the training scores
+and the run's evaluations) are the parents of 10 new children, mutated at ``rate`` and
+kept to the codec's pairs of adjacent states (``lsbo.representations.variation.keep_pairs``).
 
-    python benchmarks/crossover.py [--seeds 100] [--budget 1000] [--survivors 10,30]
+    python benchmarks/crossover.py [--seeds 100] [--budget 1000] [--survivors 10]
 
 Prints a markdown table (best after 100/250/500/1,000 evaluations, mean ± standard
 error over seeds, and how many seeds reach the optimum 1.0) and writes it into
@@ -67,14 +69,32 @@ def two_point(
     rate: float,
     pairs: set[tuple[Any, Any]],
 ) -> list[Any] | None:
-    """lsbo's operator for parents of one length."""
+    """lsbo's operator for parents of one length, the stretch moved in half the children."""
     return vary_sequence(first, second, vocabulary, rng, rate, fixed_length=True, pairs=pairs)
 
 
-OPERATORS: dict[str, Crossover] = {
-    "two-point (lsbo)": two_point,
-    "position by position (holo-bench)": position_by_position,
-}
+def two_point_in_place(
+    first: Sequence[Any],
+    second: Sequence[Any],
+    vocabulary: Sequence[Any],
+    rng: np.random.Generator,
+    rate: float,
+    pairs: set[tuple[Any, Any]],
+) -> list[Any] | None:
+    """lsbo's operator before translocations: the stretch always stays in its place."""
+    return vary_sequence(
+        first, second, vocabulary, rng, rate, fixed_length=True, pairs=pairs, translocate=0.0
+    )
+
+
+# (label, operator, parents among equal values newest first)
+VARIANTS: list[tuple[str, Crossover, bool]] = [
+    ("two-point, translocations; newest parents among equals (lsbo)", two_point, True),
+    ("two-point, translocations; oldest first", two_point, False),
+    ("two-point in place; newest first", two_point_in_place, True),
+    ("two-point in place; oldest first (lsbo before)", two_point_in_place, False),
+    ("position by position (holo-bench); oldest first", position_by_position, False),
+]
 
 
 @functools.cache
@@ -87,8 +107,12 @@ def task() -> tuple[ehrlich.Ehrlich, dict[str, float], set[tuple[Any, Any]]]:
     return ehrlich.OBJECTIVE(), scores, pairs
 
 
-def run(cross: Crossover, seed: int, budget: int, survivors: int) -> list[float]:
-    """Best value after each evaluation of one steady-state run."""
+def run(
+    cross: Crossover, seed: int, budget: int, survivors: int, newest_first: bool
+) -> list[float]:
+    """Best value after each evaluation of one steady-state run; among designs of equal
+    value the parents are the newest (``newest_first``, as lsbo's strategies choose
+    them since 2026-12-05) or the oldest."""
     function, scores, pairs = task()
     vocabulary = list(function.alphabet)
     rate = 1.1 / function.dim
@@ -96,7 +120,8 @@ def run(cross: Crossover, seed: int, budget: int, survivors: int) -> list[float]
     rng = np.random.default_rng([seed, 7])
     best, trace = 0.0, list[float]()
     while len(trace) < budget:
-        best_known = sorted(known, key=known.__getitem__, reverse=True)[:survivors]
+        order = reversed(list(known)) if newest_first else known  # sorting keeps ties' order
+        best_known = sorted(order, key=known.__getitem__, reverse=True)[:survivors]
         parents = [list(d) for d in best_known]
         children: list[str] = []
         for _ in range(50):  # draws, as the genetic strategy's
@@ -124,15 +149,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=100, help="seeds 0..N-1 (default 100)")
     parser.add_argument("--budget", type=int, default=1000)
-    parser.add_argument("--survivors", default="10,30", help="comma-separated pool sizes")
+    parser.add_argument("--survivors", default="10", help="comma-separated pool sizes")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     host = machine()
     checkpoints = [c for c in CHECKPOINTS if c <= args.budget]
     rows = []
     for survivors in (int(s) for s in args.survivors.split(",")):
-        for name, cross in OPERATORS.items():
-            traces = [run(cross, seed, args.budget, survivors) for seed in range(args.seeds)]
+        for name, cross, newest in VARIANTS:
+            traces = [
+                run(cross, seed, args.budget, survivors, newest) for seed in range(args.seeds)
+            ]
             cells = [cell([t[c - 1] for t in traces]) for c in checkpoints]
             reached = sum(t[-1] >= 1.0 for t in traces)
             row = [name, str(survivors), *cells, f"{reached} of {len(traces)}"]
@@ -147,8 +174,10 @@ def main() -> None:
                 "algorithm of the `genetic` strategy on Ehrlich small (maximize, optimum "
                 f"1.0), {Q} children a round, without a VAE; seeds 0 to {args.seeds - 1}. "
                 "Best after N evaluations, mean ± standard error over seeds. lsbo's "
-                "operator is two-point since 2026-12-05; position by position is the one "
-                f"before. {host}.",
+                "operator is two-point since 2026-12-05 (position by position before), "
+                "with half the stretches moved to a random place and parents among equal "
+                "values newest first, the same day. "
+                f"{host}.",
                 88,
             ),
             "",
