@@ -31,6 +31,9 @@ class Genetic(Strategy):
         rate: Probability of a change per token or pixel (``None``: ``1.1 / length``;
             0: crossover alone).
         draws: Children drawn per proposal wanted in each round before giving up.
+        drift: Among designs of equal value, the newest are the survivors (neutral
+            drift across plateaus; see :meth:`SearchContext.best_designs`); ``False``:
+            the oldest.
     """
 
     name: ClassVar[str] = "genetic"
@@ -42,10 +45,13 @@ class Genetic(Strategy):
     survivors: int = 10
     rate: float | None = None
     draws: int = 50
+    drift: bool = True
 
     def __post_init__(self) -> None:
         if self.survivors < 1 or self.draws < 1:
             raise InvalidOptionError("survivors and draws must be >= 1")
+        if not isinstance(self.drift, bool):
+            raise InvalidOptionError(f"drift must be True or False, got {self.drift!r}")
         if self.rate is not None and not 0 <= self.rate <= 1:
             raise InvalidOptionError(f"rate must be in [0, 1], got {self.rate}")
 
@@ -56,5 +62,5 @@ class Genetic(Strategy):
     def propose_designs(self, context: SearchContext, n: int) -> list[Candidate]:
         """New valid children of the best designs, up to ``draws * n`` drawn."""
         rng = np.random.default_rng([context.seed, context.round])
-        parents = context.best_designs(self.survivors)
+        parents = context.best_designs(self.survivors, self.drift)
         return new_children(context, self.draws * n, rng, parents, self.rate, limit=n)

@@ -67,6 +67,9 @@ class Plain(Strategy):
             (10). More keep more variety where many designs are nearly as good as the
             best, and start slower; on the expression task 40 measured no better
             (``benchmarks/RESULTS.md``, "Wider parent pools").
+        drift: Among designs of equal value, the newest are the parents (neutral drift
+            across plateaus, see :meth:`SearchContext.best_designs`; ``False``: the
+            oldest, as before 2026-12-05; the expression task keeps that).
     """
 
     name: ClassVar[str] = "plain"
@@ -76,6 +79,7 @@ class Plain(Strategy):
     explore_from: str = "prior"
     generations: int = 1
     parents: int = MUTANT_PARENTS
+    drift: bool = True
 
     def __post_init__(self) -> None:
         if self.mutants is not None and (
@@ -88,6 +92,8 @@ class Plain(Strategy):
             raise InvalidOptionError(
                 f"explore_from must be 'prior' or 'children', got {self.explore_from!r}"
             )
+        if not isinstance(self.drift, bool):
+            raise InvalidOptionError(f"drift must be True or False, got {self.drift!r}")
         for name in ("generations", "parents"):
             value = getattr(self, name)
             if isinstance(value, bool) or not (isinstance(value, int) and value >= 1):
@@ -176,7 +182,8 @@ class Plain(Strategy):
         ``keys``): ``draws`` children of the ``parents`` best designs known, then, for
         each further generation, ``draws`` children of the ``parents`` candidates of
         highest qLogEI so far."""
-        made = new_children(context, draws, rng, context.best_designs(self.parents), known=keys)
+        parents = context.best_designs(self.parents, self.drift)
+        made = new_children(context, draws, rng, parents, known=keys)
         if self.generations == 1 or not made:
             return made
         ranking = qlogei_ranking(context)

@@ -317,6 +317,7 @@ def test_plain_takes_half_of_each_batch_from_unranked_children_on_this_task() ->
     plain = objectives.strategy(module, "plain")
     assert (plain.name, plain.explore, plain.explore_from) == ("plain", 0.5, "children")
     assert plain.latent_optima is True and plain.mutants is None
+    assert plain.drift is False  # parents among equal values: the oldest, as measured
     assert objectives.strategy(module, "plain", explore=0.0).explore == 0.0
     genetic = objectives.strategy(module, "genetic")
-    assert genetic == lsbo.Genetic()
+    assert genetic == lsbo.Genetic(drift=False)

@@ -48,8 +48,15 @@ def test_among_equal_values_the_newest_designs_are_the_parents(strings, string_v
     values = observations.Y.tolist()
     expected = sorted(range(len(values)), key=lambda i: (-values[i], -i))[:12]
     assert len({values[i] for i in expected}) < 12  # ties among them
-    best = context(latent, observations, run).best_designs(12)
-    assert best == [observations.designs[i] for i in expected]
+    ctx = context(latent, observations, run)
+    assert ctx.best_designs(12) == [observations.designs[i] for i in expected]
+    oldest = sorted(range(len(values)), key=lambda i: (-values[i], i))[:12]
+    assert ctx.best_designs(12, drift=False) == [observations.designs[i] for i in oldest]
+    assert oldest != expected
+    for strategy in (Plain, Genetic):
+        assert strategy().drift and not strategy(drift=False).drift
+        with pytest.raises(InvalidOptionError, match="drift must be True or False"):
+            strategy(drift=1)
 
 
 def test_the_genetic_strategy_runs_without_a_gp_and_improves_on_the_data(strings, string_vae):
@@ -137,7 +144,7 @@ def test_settings_of_design_space_strategies():
             Plain(mutants=wrong)
     assert Plain().settings() == {
         "name": "plain", "mutants": None, "latent_optima": True, "explore": 0.0,
-        "explore_from": "prior", "generations": 1, "parents": 10,
+        "explore_from": "prior", "generations": 1, "parents": 10, "drift": True,
     }  # fmt: skip
     for wrong in (-0.1, 1.5, True):
         with pytest.raises(InvalidOptionError, match="explore must be a share in"):
@@ -270,7 +277,7 @@ def test_a_plain_run_stored_before_mutants_existed_reads_as_without_them():
     assert normalized({"strategy": "plain"})["strategy"]["mutants"] == 0
     assert normalized({})["strategy"] == {
         "name": "plain", "mutants": 0, "latent_optima": True, "explore": 0.0,
-        "explore_from": "prior", "generations": 1, "parents": 10,
+        "explore_from": "prior", "generations": 1, "parents": 10, "drift": True,
     }  # fmt: skip
     today = normalized({"strategy": Plain().settings()})["strategy"]
     assert today["mutants"] is None
