@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from _results import machine, publish  # benchmarks/ is on the path when run
 
-from lsbo.representations.variation import breed, keep_pairs, vary_sequence
+from lsbo.representations.variation import TRANSLOCATE, breed, keep_pairs, vary_sequence
 from objectives import ehrlich
 
 HEADING = "## Recombination of token sequences (Ehrlich)"
@@ -68,23 +68,18 @@ def two_point(
     rng: np.random.Generator,
     rate: float,
     pairs: set[tuple[Any, Any]],
+    translocate: float = TRANSLOCATE,
 ) -> list[Any] | None:
-    """lsbo's operator for parents of one length, the stretch moved in half the children."""
-    return vary_sequence(first, second, vocabulary, rng, rate, fixed_length=True, pairs=pairs)
-
-
-def two_point_in_place(
-    first: Sequence[Any],
-    second: Sequence[Any],
-    vocabulary: Sequence[Any],
-    rng: np.random.Generator,
-    rate: float,
-    pairs: set[tuple[Any, Any]],
-) -> list[Any] | None:
-    """lsbo's operator before translocations: the stretch always stays in its place."""
+    """lsbo's operator for parents of one length, the stretch moved in ``translocate``
+    of the children (half by default)."""
     return vary_sequence(
-        first, second, vocabulary, rng, rate, fixed_length=True, pairs=pairs, translocate=0.0
-    )
+        first, second, vocabulary, rng, rate, fixed_length=True, pairs=pairs,
+        translocate=translocate,
+    )  # fmt: skip
+
+
+# lsbo's operator before translocations: the stretch always stays in its place
+two_point_in_place = functools.partial(two_point, translocate=0.0)
 
 
 # (label, operator, parents among equal values newest first)
