@@ -209,9 +209,12 @@ TASKS: dict[str, Task] = {
         "(plain-mutants256-q10, plain-latent_optimaFalse-*, plain-generations3-*, "
         "plain-explore0.2-q10, lol-bo-mutants256-*), made children without them. Since "
         "2026-12-05 children of two sequences take a contiguous stretch of the second parent "
-        "(two-point crossover, benchmarks/crossover.py) instead of about one position; only "
-        "the rows genetic and plain-q10 were made with it (genetic-before-segments and "
-        "plain-before-segments-q10 are the same runs before).",
+        "(two-point crossover, benchmarks/crossover.py) instead of about one position "
+        "(genetic-before-segments and plain-before-segments-q10 are runs before); later the "
+        "same day half the stretches move to a random place (translocations) and the parents "
+        "among equal values are the newest (drift): only the rows genetic, genetic-q10 and "
+        "plain-q10 were made with both (genetic-before-drift and plain-before-drift-q10 are "
+        "the runs of two-point crossover without them).",
     ),
 }
 
