@@ -138,7 +138,9 @@ TASKS: dict[str, Task] = {
         target=(">=", 950.0),
         note="Maximize the shaded area of a 64x64 binary image; the VAE trains on the "
         "1,090 single squares of area at most 400 (optimum 4096). Weighted retraining "
-        "fine-tunes every 5 evaluations, as the paper does on this task (shapes.default_strategy).",
+        "fine-tunes every 5 evaluations, as the paper does on this task (shapes.default_strategy). "
+        "Since 2026-12-05 the parents among designs of equal area are the newest (drift): "
+        "plain is run with it, plain-before-drift the same strategy's runs before.",
     ),
     "expression": Task(
         name="expression",
@@ -214,7 +216,10 @@ TASKS: dict[str, Task] = {
         "same day half the stretches move to a random place (translocations) and the parents "
         "among equal values are the newest (drift): only the rows genetic, genetic-q10 and "
         "plain-q10 were made with both (genetic-before-drift and plain-before-drift-q10 are "
-        "the runs of two-point crossover without them).",
+        "the runs of two-point crossover without them). Since then the task's plain takes "
+        "half of each batch from unranked children (objectives.ehrlich.default_strategy): "
+        "plain-q10 is that setting, plain-explore0.0-q10 the runs of plain ranking every "
+        "child.",
     ),
 }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import lsbo
+import objectives
 from lsbo.exceptions import InvalidOptionError
 from objectives import ehrlich
 from objectives.ehrlich import ALPHABET, CONFIGURATIONS, Ehrlich, EhrlichSmall, make
@@ -160,3 +162,12 @@ def test_bad_arguments_are_refused() -> None:
         Ehrlich(32, 32, 2, 4, quantization=5)
     with pytest.raises(InvalidOptionError, match="num_states"):
         Ehrlich(len(ALPHABET) + 1, 32, 2, 4)
+
+
+def test_plain_takes_half_of_each_batch_from_unranked_children_on_this_task() -> None:
+    module = objectives.load("ehrlich")
+    plain = objectives.strategy(module, "plain")
+    assert (plain.name, plain.explore, plain.explore_from) == ("plain", 0.5, "children")
+    assert plain.drift is True and plain.latent_optima is True
+    assert objectives.strategy(module, "plain", explore=0.0).explore == 0.0
+    assert objectives.strategy(module, "genetic") == lsbo.Genetic()
