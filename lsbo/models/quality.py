@@ -88,7 +88,9 @@ class VAEQuality:
                 f"the VAE reconstructs only {self.exact:.1%} of {which} designs exactly "
                 f"(below {MIN_EXACT:.0%}); the search cannot learn through it: train longer "
                 "(TrainingOptions(epochs=...)), use a larger latent_dim, or another "
-                "architecture (TrainingOptions(architecture=...))"
+                "architecture (TrainingOptions(architecture=...)); or let design-space "
+                "children do the work: Plain(explore=0.5, explore_from='children') takes "
+                "half of each batch from them unranked, strategy='genetic' all of it"
             )
         if self.n_prior and self.prior_valid < MIN_VALID:
             found["valid"] = (

@@ -76,6 +76,7 @@ def test_a_vae_that_decodes_only_training_designs_warns_with_what_to_do(square_i
                and "latent_dim" in m for m in messages)  # fmt: skip
     as_strings = dataclasses.replace(quality, images=False)
     assert "reconstructs only 4.8% of training designs" in as_strings.problems()["reconstruction"]
+    assert "explore_from='children'" in as_strings.problems()["reconstruction"]
     # the same images are new to a VAE trained on others
     other = assess_vae(model, square_images[:20], n_prior=200, seed=0)
     assert other.prior_new == 1.0 and "new" not in other.problems()
