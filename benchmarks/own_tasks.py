@@ -160,10 +160,11 @@ def report(runs: Sequence[dict[str, Any]]) -> str:
         f"Command: `OMP_NUM_THREADS=1 python benchmarks/own_tasks.py --jobs 2`. The report "
         f"was written on {machine()}. {machines_note(_by_row(runs))}", "",
         "`plain` is the default, which ranks 256 design-space children of the best designs "
-        "beside its decoded latent optima; its runs were made as `plain:mutants=256` before "
-        "that became the default (the same search: gc-assay seed 0 run again as `plain` "
-        "gave the same values). `plain:mutants=0` is the former default, the latent "
-        "optima alone.", "",
+        "beside its decoded latent optima. The rows `plain` and `genetic` were run again on "
+        "2026-12-05 (`--tasks gc-assay,heat-sink --strategies \"plain;genetic\" --redo`), "
+        "after sequences' children got translocations and parents among equal values the "
+        "newest (drift); the other rows are older (the same operators without them). "
+        "`plain:mutants=0` is the former default, the latent optima alone.", "",
     ]  # fmt: skip
     for task in TASKS.values():
         mine = [r for r in runs if r["task"] == task.name]
