@@ -372,8 +372,8 @@ def default_strategy(name: str) -> Strategy:
     batch unranked: 0.5625, 0.5625 and 0.75 after 500 (``benchmarks/ehrlich.py
     --strategies plain --param plain.explore=0.5 --param plain.explore_from=children
     --batch-size 10 --budget 500 --seeds 0-2``), level with the ``genetic`` strategy
-    (0.6188 ± 0.029 over 10 seeds); after 1,000, 0.5625 on
-    seeds 0 and 1 (ranked: 0.75 and 0.375).
+    (0.6188 ± 0.029 over 10 seeds); after 1,000, 0.5625,
+    0.5625 and 0.75 (ranked: 0.75, 0.375 and 0.5625).
     """
     if name == "plain":
         return Plain(explore=0.5, explore_from="children")
