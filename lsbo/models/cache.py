@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from lsbo.exceptions import ModelFileError, OutdatedModelFileError
-from lsbo.models.training import TrainingOptions, fit_new_vae
+from lsbo.models.training import TrainingOptions, fit_new_vae, is_collapsed
 from lsbo.models.vae import FILE_VERSION, VAE, load_model
 from lsbo.representations import Codec
 
@@ -105,15 +105,25 @@ def cached_vae(
     for candidate in [*shipped, path, *cached]:
         if candidate.is_file():
             try:
-                return load_model(candidate).to(device), True
+                model = load_model(candidate).to(device)
             except OutdatedModelFileError:  # never unpickled: trained again, then replaced
                 warnings.warn(
                     f"ignoring the cached model {candidate.name}: an older lsbo wrote it "
                     "with pickled objects, which lsbo no longer loads; training it again",
                     stacklevel=2,
                 )
+                continue
             except ModelFileError as exc:
                 warnings.warn(f"ignoring the cached model: {exc}", stacklevel=2)
+                continue
+            if not _collapsed_unchecked(model):
+                return model, True
+            warnings.warn(
+                f"ignoring the cached model {candidate.name}: its decoder collapsed (every "
+                "prior sample decodes to almost one design) and the lsbo that trained it "
+                "did not train it again; training it again",
+                stacklevel=2,
+            )
     model, report = fit_new_vae(designs, codec, latent_dim, options, seed, device, callback)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.tmp")
@@ -128,6 +138,13 @@ def cached_vae(
     )
     os.replace(partial, path)  # atomic: a killed process never leaves half a file
     return model, False
+
+
+def _collapsed_unchecked(model: VAE) -> bool:
+    """Whether a model trained before :func:`fit_new_vae` restarted collapsed VAEs (its
+    report has no ``restarts``) is collapsed (:func:`lsbo.models.training.is_collapsed`)."""
+    report = model.metadata.get("report")
+    return not (isinstance(report, dict) and "restarts" in report) and is_collapsed(model)
 
 
 def _twins(folder: Path, key: str) -> list[Path]:

@@ -18,7 +18,13 @@ from typing import Any
 import torch
 
 from lsbo.exceptions import LsboError, PoorVAEWarning
-from lsbo.models.training import TrainingOptions, _split, reconstruction_accuracy
+from lsbo.models.training import (
+    TrainingOptions,
+    _split,
+    collapse_limit,
+    design_key,
+    reconstruction_accuracy,
+)
 from lsbo.models.vae import VAE
 from lsbo.representations import ImageCodec
 
@@ -56,7 +62,7 @@ class VAEQuality:
         images: Whether the designs are images: every pixel of an image is rarely
             reconstructed exactly even by a VAE that serves the search well (the shapes
             task's: 99.9% of pixels, 1-12% of images), so low exact reconstruction is not
-            a problem there; a collapsed one shows as few new prior decodes.
+            a problem there; a collapsed one shows as few distinct prior decodes.
     """
 
     n_train: int
@@ -80,7 +86,7 @@ class VAEQuality:
 
     def problems(self) -> dict[str, str]:
         """What is too poor for a search to work, each a kind (``"reconstruction"``,
-        ``"new"``, ``"valid"``) and a message that says what to do."""
+        ``"collapsed"``, ``"new"``, ``"valid"``) and a message that says what to do."""
         found: dict[str, str] = {}
         which = "training" if self.held_out_exact is None else "held-out"
         if self.n_train and self.exact < MIN_EXACT and not self.images:
@@ -91,6 +97,15 @@ class VAEQuality:
                 "architecture (TrainingOptions(architecture=...)); or let design-space "
                 "children do the work: Plain(explore=0.5, explore_from='children') takes "
                 "half of each batch from them unranked, strategy='genetic' all of it"
+            )
+        distinct = round(self.prior_distinct * self.n_prior)
+        if self.n_prior and distinct <= collapse_limit(self.n_prior):
+            found["collapsed"] = (
+                f"the VAE's {self.n_prior} prior samples decode to {distinct} distinct "
+                f"design{'s' if distinct != 1 else ''}: its decoder ignores the latent point "
+                "(training stalled on the mean design), so a latent search cannot move: "
+                "train it with another seed or more patience (TrainingOptions(patience=...)), "
+                "or let design-space children do the work (strategy='genetic')"
             )
         if self.n_prior and self.prior_valid < MIN_VALID:
             found["valid"] = (
@@ -279,7 +294,4 @@ def _valid(model: VAE, design: Any, is_valid: Callable[[Any], bool] | None) -> b
 
 
 def _key(model: VAE, design: Any) -> Hashable:
-    try:
-        return model.codec.key(design)
-    except (LsboError, TypeError, ValueError):  # a malformed decode: itself, as text
-        return ("invalid", repr(design))
+    return design_key(model.codec, design)

@@ -6,10 +6,11 @@ import copy
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -18,6 +19,13 @@ from lsbo.models.vae import VAE, build_vae
 from lsbo.representations import Codec, codec_for
 
 AUTO_EPOCHS = 20  # epochs of TrainingOptions(epochs=None)
+# A decoder that writes (almost) one design whatever the latent point has collapsed: its
+# training stalled on the mean design and early stopping ended it there (the shapes
+# task's VAE of seed 2 decoded every prior sample to the blank image). fit_new_vae
+# trains such a VAE again from new initial weights, up to RESTARTS times.
+COLLAPSE_SAMPLES = 256  # prior samples is_collapsed decodes
+COLLAPSE_DISTINCT = 0.01  # at most this share of distinct decodes (at least 1) is collapsed
+RESTARTS = 2
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,9 @@ class TrainingReport:
         seconds: Training time.
         n_train: Designs in the training split.
         n_validation: Designs in the validation split.
+        restarts: Times :func:`fit_new_vae` trained the VAE again from new initial
+            weights because its decoder had collapsed (:func:`is_collapsed`); the
+            losses are those of the last training.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -117,6 +128,7 @@ class TrainingReport:
     kl: list[float] = field(default_factory=list)
     validation_reconstruction: list[float] = field(default_factory=list)
     validation_kl: list[float] = field(default_factory=list)
+    restarts: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain Python types (what a saved model keeps in its metadata)."""
@@ -208,6 +220,41 @@ def train_vae(
     return report
 
 
+def restart_seed(seed: int, restart: int) -> int:
+    """The seed of a VAE's ``restart``-th new training (:func:`fit_new_vae`), unlike any
+    other run's own seed."""
+    return int(np.random.SeedSequence([seed, restart]).generate_state(1)[0])
+
+
+def is_collapsed(model: VAE, samples: int = COLLAPSE_SAMPLES) -> bool:
+    """Whether the decoder ignores the latent point: ``samples`` draws of the prior (a
+    fixed seed) decode to at most ``COLLAPSE_DISTINCT`` of as many distinct designs (by
+    the codec's key), at least one."""
+    return distinct_decodes(model, samples) <= collapse_limit(samples)
+
+
+def collapse_limit(samples: int = COLLAPSE_SAMPLES) -> int:
+    """The most distinct decodes of ``samples`` prior samples that count as collapsed."""
+    return max(1, int(COLLAPSE_DISTINCT * samples))
+
+
+@torch.no_grad()
+def distinct_decodes(model: VAE, samples: int = COLLAPSE_SAMPLES) -> int:
+    """How many distinct designs (by the codec's key) ``samples`` draws of the prior
+    decode to, the draws seeded apart from everything else."""
+    generator = torch.Generator().manual_seed(0)
+    z = torch.randn(samples, model.latent_dim, generator=generator)
+    return len({design_key(model.codec, design) for design in model.decode(z)})
+
+
+def design_key(codec: Codec, design: Any) -> Hashable:
+    """The codec's key of a decoded design; a malformed decode is itself, as text."""
+    try:
+        return codec.key(design)
+    except (LsboError, TypeError, ValueError):
+        return ("invalid", repr(design))
+
+
 def epoch_plan(options: TrainingOptions, n_train: int) -> tuple[int, int]:
     """How many epochs :func:`train_vae` runs at most, and passes over the ``n_train``
     training designs in each (see ``TrainingOptions.epochs``)."""
@@ -232,9 +279,14 @@ def fit_new_vae(
         codec: Default: chosen from the designs (strings -> tokens, arrays -> images).
         latent_dim: Default: 16 for sequences, 8 for images.
         options: Training settings.
-        seed: Seeds the initial weights and the training.
+        seed: Seeds the initial weights and the training. A VAE whose decoder
+            collapsed (:func:`is_collapsed`) is trained again, up to :data:`RESTARTS`
+            times, from the seeds :func:`restart_seed` derives from it; where every
+            training collapses, the one whose prior samples decode to the most
+            distinct designs is kept (the first of equals).
         device: Where to train.
-        callback: Called after each epoch, as in :func:`train_vae`.
+        callback: Called after each epoch, as in :func:`train_vae` (epochs count from
+            0 again when a training restarts).
 
     Returns:
         ``(model, report)``; the report is also in ``model.metadata["report"]``
@@ -242,10 +294,21 @@ def fit_new_vae(
     """
     codec = codec or codec_for(designs)
     options = options or TrainingOptions()
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)  # weight initialisation uses the global generator
-        model = build_vae(codec, latent_dim, **options.architecture).to(device)
-    report = train_vae(model, designs, options=options, seed=seed, callback=callback)
+    tried: list[tuple[int, VAE, TrainingReport]] = []
+    for restarts in range(RESTARTS + 1):
+        init = seed if not restarts else restart_seed(seed, restarts)
+        with torch.random.fork_rng():
+            torch.manual_seed(init)  # weight initialisation uses the global generator
+            model = build_vae(codec, latent_dim, **options.architecture).to(device)
+        report = train_vae(model, designs, options=options, seed=init, callback=callback)
+        distinct = distinct_decodes(model)
+        tried.append((distinct, model, report))
+        if distinct > collapse_limit():
+            break
+    # collapsed every time: the training that decodes the most distinct designs, the
+    # earliest of equals (the seed's own where restarts do not help)
+    _, model, report = max(tried, key=lambda attempt: attempt[0])
+    report.restarts = restarts
     model.metadata["report"] = report.to_dict()  # saved with the model, for plots
     return model, report
 

@@ -2,7 +2,9 @@ import pytest
 import torch
 
 from lsbo.models import TrainingOptions, cached_vae, fingerprint, load_model
-from lsbo.representations import TokenCodec
+from lsbo.models.training import RESTARTS
+from lsbo.representations import ImageCodec, TokenCodec
+from tests.lsbo.models.test_training import ONE_DESIGN
 
 OPTIONS = TrainingOptions(epochs=1)
 
@@ -75,3 +77,20 @@ def test_a_cache_file_of_an_older_lsbo_is_trained_again_without_unpickling_it(st
     assert load_model(path).metadata["report"]  # replaced by a file of this version
     _, hit = cached_vae(tmp_path, strings[:50], codec, 2, OPTIONS)
     assert hit
+
+
+def test_a_collapsed_cached_model_of_an_older_lsbo_is_trained_again(tmp_path, square_images):
+    one_design = [square_images[5]] * 60  # every training of it collapses, restarts too
+    codec, options = ImageCodec.from_designs(one_design), ONE_DESIGN
+    trained, _ = cached_vae(tmp_path, one_design, codec, 2, options)
+    assert trained.metadata["report"]["restarts"] == RESTARTS
+    _, hit = cached_vae(tmp_path, one_design, codec, 2, options)
+    assert hit  # this lsbo tried its restarts already: kept
+    (path,) = tmp_path.iterdir()
+    older = load_model(path)  # as an lsbo that did not restart collapsed VAEs stored it
+    metadata = dict(older.metadata)
+    metadata["report"] = {k: v for k, v in metadata["report"].items() if k != "restarts"}
+    older.save(path, **metadata)
+    with pytest.warns(UserWarning, match="its decoder collapsed.*training it again"):
+        _, hit = cached_vae(tmp_path, one_design, codec, 2, options)
+    assert not hit and load_model(path).metadata["report"]["restarts"] == RESTARTS

@@ -11,8 +11,10 @@ from lsbo.models import (
     fit_new_vae,
     reconstruction_accuracy,
     train_vae,
+    training,
 )
-from lsbo.representations import TokenCodec
+from lsbo.models.training import RESTARTS, distinct_decodes, is_collapsed, restart_seed
+from lsbo.representations import ImageCodec, TokenCodec
 
 
 def test_training_is_reproducible_for_a_seed(strings):
@@ -182,3 +184,55 @@ def test_without_a_validation_split_its_curves_are_empty(strings):
     assert len(report.kl) == 2
     assert report.validation_loss == report.validation_reconstruction == []
     assert report.validation_kl == []
+
+
+ONE_DESIGN = TrainingOptions(epochs=10, learning_rate=3e-2)  # learns it in a second
+
+
+def test_a_trained_vae_is_not_collapsed_and_one_that_writes_one_design_is(
+    string_vae, square_images
+):
+    assert not is_collapsed(string_vae)
+    model, report = fit_new_vae([square_images[5]] * 60, latent_dim=2, options=ONE_DESIGN)
+    assert is_collapsed(model)  # data of one design: it writes that one wherever it is asked
+    # restarts cannot help such data: bounded, and the report says how many there were
+    assert report.restarts == RESTARTS == model.metadata["report"]["restarts"]
+
+
+def test_a_collapsed_vae_is_trained_again_from_new_weights_and_a_seed_of_its_own(
+    strings, monkeypatch
+):
+    designs, options = strings[:200], TrainingOptions(epochs=1)
+    checks = []
+
+    def collapsed_once(model):  # the first training stalled; what follows is real training
+        checks.append(model)
+        return 1 if len(checks) == 1 else distinct_decodes(model)
+
+    monkeypatch.setattr(training, "distinct_decodes", collapsed_once)
+    model, report = fit_new_vae(designs, latent_dim=2, options=options, seed=3)
+    assert report.restarts == 1 and len(checks) == 2 and checks[1] is model
+    monkeypatch.undo()
+    seed = restart_seed(3, 1)
+    again, again_report = fit_new_vae(designs, latent_dim=2, options=options, seed=seed)
+    assert again_report.restarts == 0
+    pairs = zip(model.state_dict().values(), again.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
+    first, _ = fit_new_vae(designs, latent_dim=2, options=options, seed=3)
+    assert not torch.equal(first.encode(designs[:5])[0], model.encode(designs[:5])[0])
+    seeds = {restart_seed(seed, k) for seed in range(50) for k in (1, 2)}
+    assert len(seeds - set(range(50))) == 100  # none is another run's own seed
+
+
+def test_where_every_training_collapses_the_one_that_decodes_most_variety_is_kept(square_images):
+    # eight epochs on the squares: the seed's own training decodes its prior samples to 2
+    # images, both restarts to the blank one alone
+    options = TrainingOptions(epochs=8)
+    model, report = fit_new_vae(square_images, latent_dim=2, options=options, seed=0)
+    assert report.restarts == RESTARTS and distinct_decodes(model) == 2
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        own = build_vae(ImageCodec.from_designs(square_images), latent_dim=2)
+    train_vae(own, square_images, options=options, seed=0)
+    pairs = zip(model.state_dict().values(), own.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)  # seeded runs on it are as they were
