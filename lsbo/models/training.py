@@ -115,7 +115,7 @@ class TrainingReport:
         n_validation: Designs in the validation split.
         restarts: Times :func:`fit_new_vae` trained the VAE again from new initial
             weights because its decoder had collapsed (:func:`is_collapsed`); the
-            losses are those of the last training.
+            losses are those of the training kept.
     """
 
     train_loss: list[float] = field(default_factory=list)
