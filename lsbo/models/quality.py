@@ -175,8 +175,8 @@ def assess_vae(
     """
     start, generator = time.perf_counter(), torch.Generator().manual_seed(seed)
     held_out = list(held_out or [])
-    keys = [_key(model, design) for design in designs]
-    held_keys = {_key(model, design) for design in held_out}
+    keys = [design_key(model.codec, design) for design in designs]
+    held_keys = {design_key(model.codec, design) for design in held_out}
     trained = [design for design, key in zip(designs, keys, strict=True) if key not in held_keys]
     train = _fitting(model, _subset(trained, generator))
     train_accuracy, train_exact = reconstruction_accuracy(model, train) if train else (0.0, 0.0)
@@ -205,7 +205,7 @@ def _prior(
         return 0.0, 0.0, 0.0
     decoded = model.decode(torch.randn(n, model.latent_dim, generator=generator))
     valid = [_valid(model, design, is_valid) for design in decoded]
-    keys = [_key(model, design) for design in decoded]
+    keys = [design_key(model.codec, design) for design in decoded]
     new = sum(ok and key not in known for ok, key in zip(valid, keys, strict=True))
     return sum(valid) / n, len(set(keys)) / n, new / n
 
@@ -291,7 +291,3 @@ def _valid(model: VAE, design: Any, is_valid: Callable[[Any], bool] | None) -> b
     if not model.codec.is_valid(design):
         return False
     return is_valid is None or bool(is_valid(design))
-
-
-def _key(model: VAE, design: Any) -> Hashable:
-    return design_key(model.codec, design)
