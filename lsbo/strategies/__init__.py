@@ -27,8 +27,9 @@ Built-in names (:data:`STRATEGIES`):
 
 ``Plain(mutants=N)`` sets how many designs made by crossover and mutation qLogEI ranks
 beside the decoded latent optima (``0``: the latent optima only; weighted retraining
-takes the same setting, 0 by default); ``JointTraining(mutants=N)`` ranks them by
-Thompson sampling beside its latent samples.
+takes the same setting, 0 by default); ``JointTraining(mutants=N)`` and
+``TrustRegion(mutants=N)`` rank them by Thompson sampling beside their latent samples
+(0 by default).
 
 Your own strategy is a subclass of :class:`Strategy` (see :mod:`lsbo.strategies.base`).
 """

@@ -30,13 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from lsbo.acquisition.trust_region import (
     TrustRegionState,
-    thompson_order,
     thompson_sample,
     trust_region_bounds,
 )
@@ -46,13 +44,14 @@ from lsbo.strategies.base import (
     Candidate,
     SearchContext,
     Strategy,
-    decoded_candidates,
-    encodings,
-    new_children,
 )
-from lsbo.strategies.plain import MUTANT_PARENTS
 from lsbo.strategies.retraining import adopt_stored_model
-from lsbo.strategies.trust_region import check_lengths, region_state, start_and_batches
+from lsbo.strategies.trust_region import (
+    check_lengths,
+    region_state,
+    start_and_batches,
+    thompson_candidates,
+)
 from lsbo.surrogates.deep_kernel import DeepKernelGP, fit_deep_kernel_gp, new_deep_kernel_gp
 
 if TYPE_CHECKING:
@@ -203,21 +202,13 @@ class JointTraining(Strategy):
 
     def propose_designs(self, context: SearchContext, n: int) -> list[Candidate] | None:
         """With ``mutants``: the decodes of :meth:`propose`'s points and the new, valid
-        design-space candidates, ranked together by Thompson sampling at their
-        encodings (:func:`lsbo.acquisition.trust_region.thompson_order`), after the
-        unusable decodes (which the run records). Without: ``None``."""
+        design-space candidates, ranked together by Thompson sampling of the deep-kernel
+        GP at their encodings (:func:`lsbo.strategies.trust_region.thompson_candidates`),
+        after the unusable decodes (which the run records). Without: ``None``."""
         if not self.mutants:
             return None
-        keys: set[str] = set()
-        usable, unusable = decoded_candidates(context, self.propose(context, n), keys)
-        rng = np.random.default_rng([context.seed, context.round])
-        parents = context.best_designs(MUTANT_PARENTS)
-        ranked = usable + new_children(context, self.mutants, rng, parents, known=keys)
-        if not ranked:
-            return unusable
-        at = encodings(context, ranked)
-        order = thompson_order(self.surrogate(context), at, n, context.seed + context.round)
-        return unusable + [ranked[i] for i in order]
+        points = self.propose(context, n)
+        return thompson_candidates(context, self.surrogate(context), points, self.mutants, n)
 
     def ranking(self, context: SearchContext) -> Callable[[Tensor], Tensor]:
         """The fallback ranks samples of the whole box by an upper confidence bound

@@ -12,17 +12,29 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
+from botorch.models.model import Model
 from torch import Tensor
 
 from lsbo.acquisition.trust_region import (
     TrustRegionState,
     replay,
+    thompson_order,
     thompson_sample,
     trust_region_bounds,
 )
 from lsbo.exceptions import InvalidOptionError
 from lsbo.records import Record, Source
-from lsbo.strategies.base import SearchContext, Strategy, qlogei_ranking
+from lsbo.strategies.base import (
+    Candidate,
+    SearchContext,
+    Strategy,
+    decoded_candidates,
+    encodings,
+    new_children,
+    qlogei_ranking,
+)
+from lsbo.strategies.plain import MUTANT_PARENTS
 from lsbo.strategies.retraining import WeightedRetraining
 
 
@@ -49,6 +61,12 @@ class TrustRegion(Strategy):
         n_candidates: Sobol points in the region for Thompson sampling (``None``:
             ``min(5000, max(2000, 200 d))``).
         retraining: Also fine-tune the VAE on a weighted-retraining schedule.
+        mutants: Designs made in design space each step (crossover and mutation of the
+            10 best designs known, :meth:`lsbo.representations.Codec.vary`), ranked by
+            Thompson sampling at their encodings together with the decodes of the
+            region's samples (:func:`thompson_candidates`); the children are not held
+            to the region, which still steers the latent samples. 0 (the default): the
+            latent samples only, as TuRBO and LOL-BO.
     """
 
     name: ClassVar[str] = "trust-region"
@@ -59,6 +77,7 @@ class TrustRegion(Strategy):
     failure_tolerance: int | None = None
     n_candidates: int | None = None
     retraining: WeightedRetraining | None = None  # type: ignore[assignment]
+    mutants: int = 0
 
     def __post_init__(self) -> None:
         check_lengths(self.length_min, self.length_init, self.length_max)
@@ -66,6 +85,8 @@ class TrustRegion(Strategy):
             raise InvalidOptionError("success_tolerance and failure_tolerance must be >= 1")
         if self.n_candidates is not None and self.n_candidates < 1:
             raise InvalidOptionError("n_candidates must be >= 1 or None")
+        if isinstance(self.mutants, bool) or not isinstance(self.mutants, int) or self.mutants < 0:
+            raise InvalidOptionError(f"mutants must be an integer >= 0, got {self.mutants!r}")
 
     def settings(self) -> dict[str, Any]:
         """The stored settings, with the retraining schedule's own settings nested."""
@@ -92,6 +113,15 @@ class TrustRegion(Strategy):
             validity=validity,
         )
 
+    def propose_designs(self, context: SearchContext, n: int) -> list[Candidate] | None:
+        """With ``mutants``: :meth:`propose`'s decodes and children of the best designs,
+        ranked together by Thompson sampling (:func:`thompson_candidates`). Without:
+        ``None`` (the samples are decoded as usual)."""
+        if not self.mutants:
+            return None
+        points = self.propose(context, n)
+        return thompson_candidates(context, context.surrogate(), points, self.mutants, n)
+
     def ranking(self, context: SearchContext) -> Callable[[Tensor], Tensor]:
         """qLogEI of each point (the fallback ranks samples of the whole box)."""
         return qlogei_ranking(context)
@@ -106,6 +136,25 @@ class TrustRegion(Strategy):
     def state(self, context: SearchContext) -> TrustRegionState:
         """The region's state now, rebuilt from the history (:func:`region_state`)."""
         return region_state(self, context)
+
+
+def thompson_candidates(
+    context: SearchContext, model: Model, points: Tensor, mutants: int, n: int
+) -> list[Candidate]:
+    """The designs ``points`` decode to and ``mutants`` children of the 10 best designs
+    known, the new and valid ones ranked together by Thompson sampling of ``model`` at
+    their encodings (:func:`lsbo.acquisition.trust_region.thompson_order`: the first
+    ``n`` each the best of one posterior sample), after the unusable decodes, which the
+    run records."""
+    keys: set[str] = set()
+    usable, unusable = decoded_candidates(context, points, keys)
+    rng = np.random.default_rng([context.seed, context.round])
+    parents = context.best_designs(MUTANT_PARENTS)
+    ranked = usable + new_children(context, mutants, rng, parents, known=keys)
+    if not ranked:
+        return unusable
+    order = thompson_order(model, encodings(context, ranked), n, context.seed + context.round)
+    return unusable + [ranked[i] for i in order]
 
 
 def check_lengths(length_min: float, length_init: float, length_max: float) -> None:

@@ -12,6 +12,7 @@ import lsbo
 from lsbo import Optimizer, OptimizerOptions
 from lsbo.exceptions import InvalidOptionError, SettingsMismatchError
 from lsbo.models import fine_tune_vae
+from lsbo.settings import stored_strategy
 from lsbo.storage import get_storage
 from lsbo.strategies import (
     STRATEGIES,
@@ -204,6 +205,36 @@ def test_trust_region_grows_while_every_batch_improves(strings, string_vae):
     optimizer.run(9)  # 5 initial designs, then 4 improving batches
     state = optimizer.trust_region()
     assert state.length == pytest.approx(1.6) and state.n_restarts == 0
+
+
+def test_trust_region_with_mutants_ranks_children_beside_the_region_samples(
+    strings, string_vae
+):
+    options = OptimizerOptions(**{**vars(FAST), "batch_size": 4})
+
+    def run():
+        optimizer = Optimizer(
+            count_a, strings, model=string_vae, options=options, seed=0,
+            strategy=TrustRegion(mutants=64, n_candidates=256),
+        )  # fmt: skip
+        return optimizer, optimizer.run(25)
+
+    optimizer, result = run()
+    sources = {r.source for r in result.history}
+    assert {lsbo.Source.MUTANT, lsbo.Source.BO} <= sources  # children and decoded samples
+    assert len({r.design for r in result.history}) == 25
+    assert optimizer.trust_region().length > 0  # the region still steers the samples
+    assert [r.design for r in run()[1].history] == [r.design for r in result.history]
+
+
+def test_trust_region_mutants_setting(strings, string_vae):
+    assert TrustRegion().mutants == 0  # TuRBO's and LOL-BO's search, as published
+    assert get_strategy("trust-region", mutants=8).settings()["mutants"] == 8
+    # a run stored before the setting existed searched without children
+    assert stored_strategy({"strategy": {"name": "trust-region"}}).mutants == 0
+    for wrong in (-1, True, 1.5, "8"):
+        with pytest.raises(InvalidOptionError, match="mutants must be an integer >= 0"):
+            TrustRegion(mutants=wrong)
 
 
 def test_random_search_decodes_prior_samples_and_fits_no_gp(strings, string_vae):
