@@ -207,9 +207,7 @@ def test_trust_region_grows_while_every_batch_improves(strings, string_vae):
     assert state.length == pytest.approx(1.6) and state.n_restarts == 0
 
 
-def test_trust_region_with_mutants_ranks_children_beside_the_region_samples(
-    strings, string_vae
-):
+def test_trust_region_with_mutants_ranks_children_beside_the_region_samples(strings, string_vae):
     options = OptimizerOptions(**{**vars(FAST), "batch_size": 4})
 
     def run():
