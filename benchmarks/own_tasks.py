@@ -51,6 +51,7 @@ STRATEGIES = (
     "plain",
     "plain:mutants=0",
     "trust-region",
+    "trust-region:mutants=256",
     "lol-bo",
     "random",
     "genetic",
