@@ -40,11 +40,7 @@ from lsbo.acquisition.trust_region import (
 )
 from lsbo.exceptions import InvalidOptionError
 from lsbo.models import VAE
-from lsbo.strategies.base import (
-    Candidate,
-    SearchContext,
-    Strategy,
-)
+from lsbo.strategies.base import Candidate, SearchContext, Strategy
 from lsbo.strategies.retraining import adopt_stored_model
 from lsbo.strategies.trust_region import (
     check_lengths,
