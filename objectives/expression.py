@@ -17,9 +17,12 @@ Grammar (written without spaces, e.g. ``x*sin(x+2)`` or ``exp((x/3))+1``)::
     uses ``len(tokens) + 1`` production rules (every S and T rule counted).
 
 Codec and VAE (:func:`make_codec`, :func:`default_options`):
-    The Grammar VAE's representation: a :class:`lsbo.GrammarCodec` over this grammar
+    The Grammar VAE's representation: an :class:`ExpressionCodec`, the
+    :class:`lsbo.GrammarCodec` over this grammar
     (:data:`lsbo.representations.grammar.EXPRESSION_GRAMMAR`), so the VAE reads and
-    writes production rules and every decode is a valid expression. The default VAE
+    writes production rules and every decode is a valid expression. Two expressions
+    that compute the same values on :data:`X` (``x``, ``(x)``, ``x*1``) are one design
+    to it, so a search pays for one of them only. The default VAE
     has a 25-dimensional latent space (as the published work) and an autoregressive
     GRU decoder that chooses, step by step, only the rules the grammar allows.
 
@@ -61,9 +64,10 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -72,7 +76,7 @@ from lsbo.exceptions import InvalidOptionError
 from lsbo.models import TrainingOptions
 from lsbo.objective import Dataset, Objective
 from lsbo.options import OptimizerOptions
-from lsbo.representations import GrammarCodec
+from lsbo.representations import GrammarCodec, register_codec
 from lsbo.representations.grammar import EXPRESSION_GRAMMAR
 from lsbo.strategies import Genetic, Plain, Strategy, get_strategy
 from objectives._checks import check_int
@@ -84,6 +88,7 @@ __all__ = [
     "TARGET",
     "TOKEN_PATTERN",
     "WORST_SCORE",
+    "ExpressionCodec",
     "ExpressionObjective",
     "X",
     "dataset",
@@ -523,12 +528,51 @@ class ExpressionObjective(Objective):
 OBJECTIVE = ExpressionObjective
 
 
-def make_codec(designs: Sequence[str]) -> GrammarCodec:
-    """The Grammar VAE's codec: the production rules of each expression's derivation.
+@register_codec
+class ExpressionCodec(GrammarCodec):
+    """The Grammar VAE's codec over this task's grammar, whose designs are one when they
+    compute the same values on :data:`X`.
+
+    ``x``, ``(x)``, ``x*1`` and ``x/1/1`` are four strings but one design to the
+    objective, which sees an expression only through its values on :data:`X`: a search
+    that tells them apart pays for each (half of a search's evaluations on this task
+    repeated a value before). :meth:`key` is therefore the expression's values on
+    :data:`X` (as float32, so that two orders of the same arithmetic agree), and an
+    optimizer evaluates one spelling of a function only. Expressions that overflow or
+    divide by zero somewhere on :data:`X` all score 7.0, the worst: they are one
+    design too. For an expression task of your own, on other points, subclass it and
+    override :meth:`key` likewise.
+    """
+
+    def key(self, design: Any) -> Hashable:
+        """A digest of the expression's values on :data:`X`; one key for every
+        expression that is not finite everywhere on :data:`X` (the objective scores
+        them all 7.0); a string that does not parse is its own key."""
+        values = evaluate_expression(design) if isinstance(design, str) else None
+        if values is None:
+            return str(design)
+        if not np.all(np.isfinite(values)):
+            return "f:not finite on X"
+        with np.errstate(over="ignore"):  # beyond float32's range is inf, as beyond float64's
+            single = values.astype(np.float32) + np.float32(0.0)  # -0.0 is 0.0
+        return "f:" + hashlib.sha256(single.tobytes()).hexdigest()
+
+    def to_config(self) -> dict[str, Any]:
+        """The grammar codec's settings and this module, which lsbo imports to load a
+        model of this task without the task imported first."""
+        return {**super().to_config(), "module": __name__}
+
+    def __repr__(self) -> str:
+        return f"ExpressionCodec(rules={len(self._rules)}, max_length={self.max_length})"
+
+
+def make_codec(designs: Sequence[str]) -> ExpressionCodec:
+    """The Grammar VAE's codec (:class:`ExpressionCodec`): the production rules of each
+    expression's derivation, one design per function on :data:`X`.
 
     Requires the ``grammar`` extra (``pip install 'lsbo[grammar]'``: nltk and lark).
     """
-    return GrammarCodec.from_designs(designs, grammar=EXPRESSION_GRAMMAR)
+    return ExpressionCodec.from_designs(designs, grammar=EXPRESSION_GRAMMAR)
 
 
 def default_strategy(name: str) -> Strategy:

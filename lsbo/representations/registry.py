@@ -18,6 +18,7 @@ that defines it, so that importing that module before loading registers it again
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import re
@@ -98,6 +99,11 @@ def codec_from_config(config: Any, allowed_modules: Iterable[str] = ()) -> Codec
         allowed_modules: Modules (or packages) whose functions a tokenizer or validator
             may name besides the registered ones; only for files you trust.
 
+    A kind that is not registered yet is looked up once more after importing the
+    config's ``"module"``, where that is one of lsbo's own (``lsbo.*``,
+    ``objectives.*``), so that a built-in task's codec loads without importing its task
+    first; no other module is imported.
+
     Raises:
         ModelFileError: An unknown kind, settings that do not rebuild it, or a function
             that is neither registered nor in an allowed module.
@@ -105,8 +111,12 @@ def codec_from_config(config: Any, allowed_modules: Iterable[str] = ()) -> Codec
     """
     if not isinstance(config, dict) or not isinstance(config.get("kind"), str):
         raise ModelFileError(f"the codec settings are not a dict with a 'kind': {config!r:.80}")
-    kind = config["kind"]
+    kind, module = config["kind"], config.get("module")
     cls = _CODECS.get(kind)
+    if cls is None and isinstance(module, str) and _MODULE.fullmatch(module) and _is_own(module):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)  # lsbo's own code: importing it registers
+        cls = _CODECS.get(kind)
     if cls is None:
         raise ModelFileError(
             f"the model's codec is of kind {kind!r}, which is not registered in this "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -321,3 +323,68 @@ def test_plain_takes_half_of_each_batch_from_unranked_children_on_this_task() ->
     assert objectives.strategy(module, "plain", explore=0.0).explore == 0.0
     genetic = objectives.strategy(module, "genetic")
     assert genetic == lsbo.Genetic(drift=False)
+
+
+def test_expressions_that_compute_the_same_values_are_one_design():
+    from objectives.expression import ExpressionCodec, make_codec
+
+    codec = make_codec(["x+1", "sin(x*x)+x"])
+    assert isinstance(codec, ExpressionCodec) and isinstance(codec, lsbo.GrammarCodec)
+    spellings = ["x", "(x)", "x*1", "1*x", "x/1/1", "((x))*(1)"]
+    assert len({codec.key(d) for d in spellings}) == 1
+    assert codec.key("1/3+x") == codec.key("x+1/3") == codec.key("x+(1/3)")
+    assert codec.key("sin(x*x)+x") == codec.key("x+sin(x*x)")
+    # different functions differ, even close ones
+    functions = ["x", "x+1", "x+2", "x*x", "sin(x)", "sin(x*x)+x", "exp(x)", "exp(x*3)"]
+    assert len({codec.key(d) for d in functions}) == len(functions)
+    # what is not finite everywhere on X scores 7.0 whatever it is: one design
+    assert codec.key("exp(exp(x))") == codec.key("exp(x*x*x)+1") == codec.key("1/exp(x*x*x)/2")
+    assert codec.key("exp(exp(x))") == codec.key("exp(exp(x*2))") != codec.key("exp(x)")
+    # a string that does not parse is its own design
+    assert codec.key("x+") == "x+" and codec.key("sin(x") == "sin(x"
+
+
+def test_an_expression_model_saves_and_loads_its_codec(tmp_path):
+    from lsbo.models import fit_new_vae, load_model
+    from objectives.expression import ExpressionCodec, make_codec
+
+    designs = generate_expressions(200, seed=1)
+    codec = make_codec(designs)
+    model, _ = fit_new_vae(designs, codec, 2, lsbo.TrainingOptions(epochs=1))
+    model.save(tmp_path / "vae.pt")
+    loaded = load_model(tmp_path / "vae.pt").codec
+    assert type(loaded) is ExpressionCodec and repr(loaded) == repr(codec)
+    assert loaded.key("x*1") == loaded.key("x") != loaded.key("x+1")
+    # a fresh process that never imported the task loads it too (lsbo imports the
+    # codec's own module, as it would a registered function's)
+    script = (
+        "import sys; from lsbo.models import load_model; "
+        "assert 'objectives.expression' not in sys.modules; "
+        f"print(type(load_model({str(tmp_path / 'vae.pt')!r}).codec).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ExpressionCodec"
+
+
+@pytest.mark.filterwarnings("ignore::lsbo.PoorVAEWarning")  # a VAE of one epoch
+@pytest.mark.parametrize("semantic", [True, False])
+def test_a_search_pays_for_one_spelling_of_each_function(semantic: bool):
+    from objectives.expression import make_codec
+
+    designs = generate_expressions(300, seed=2)
+    codec = make_codec(designs)
+    if not semantic:  # the control: the grammar codec alone, whose key is the string
+        codec = lsbo.GrammarCodec.from_designs(designs, grammar=codec.grammar)
+    options = lsbo.OptimizerOptions(latent_dim=2, vae=lsbo.TrainingOptions(epochs=1))
+    result = lsbo.optimize(
+        ExpressionObjective(), designs, budget=60, codec=codec, options=options,
+        strategy=lsbo.Genetic(), seed=0,
+    )  # fmt: skip
+    evaluated = [record.design for record in result.history]
+    functions = {make_codec(["x"]).key(design) for design in evaluated}
+    assert len(evaluated) == 60
+    if semantic:
+        assert len(functions) == 60  # every evaluation a function not seen before
+    else:
+        assert len(functions) < 60  # without it the search pays for spellings again

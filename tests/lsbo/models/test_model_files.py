@@ -286,3 +286,13 @@ def test_version_one_in_plain_data_is_still_an_old_file(string_vae, tmp_path):
     saved({**payload(string_vae), "version": 1}, path)
     with pytest.raises(OutdatedModelFileError, match="version 1: it was written by an older"):
         load_model(path)
+
+
+def test_a_codec_kind_is_imported_only_from_lsbos_own_modules():
+    # (an own module that registers the kind loads: tests/objectives/test_expression.py)
+    from lsbo.representations import codec_from_config
+
+    config = {"kind": "Nowhere", "vocabulary": ["a"], "max_length": 2}
+    for module in ("os", "json", "objectives.no_such_module", "lsbo;os", 3):
+        with pytest.raises(ModelFileError, match="kind 'Nowhere', which is not registered"):
+            codec_from_config({**config, "module": module})
