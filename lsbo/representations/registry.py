@@ -94,15 +94,15 @@ def codec_kind(codec: Codec) -> str:
 def codec_from_config(config: Any, allowed_modules: Iterable[str] = ()) -> Codec:
     """Rebuild a codec from :meth:`Codec.to_config`, choosing its class by ``"kind"``.
 
-    Args:
-        config: The plain-data config read from a model file.
-        allowed_modules: Modules (or packages) whose functions a tokenizer or validator
-            may name besides the registered ones; only for files you trust.
-
     A kind that is not registered yet is looked up once more after importing the
     config's ``"module"``, where that is one of lsbo's own (``lsbo.*``,
     ``objectives.*``), so that a built-in task's codec loads without importing its task
     first; no other module is imported.
+
+    Args:
+        config: The plain-data config read from a model file.
+        allowed_modules: Modules (or packages) whose functions a tokenizer or validator
+            may name besides the registered ones; only for files you trust.
 
     Raises:
         ModelFileError: An unknown kind, settings that do not rebuild it, or a function
