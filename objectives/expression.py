@@ -585,13 +585,15 @@ def default_strategy(name: str) -> Strategy:
     with an ``x`` score badly, keeps qLogEI on constants. The demo's search (100
     evaluations, one per step, ``benchmarks/demo_search.py``), best after 100 for
     seeds 0, 1, 2: 0.430, 0.397, 0.4876 (``x`` plus a constant) with this setting,
-    against 0.935, 3.552 and 3.552 (constants) with ``plain``'s defaults.
+    against 0.935, 3.552 and 3.552 (constants) with ``plain``'s defaults (both
+    measured before :class:`ExpressionCodec` made spellings of a function one design).
 
     ``plain`` and ``genetic`` keep the oldest designs as parents among equal values
-    (``drift=False``), as they were measured here: equal values on this task are mostly
+    (``drift=False``), as they were measured here: equal values on this task were mostly
     one expression written several ways (``x``, ``(x)``, ``x*1``), and drifting among
     them found no more (a genetic algorithm outside the repository, 20 seeds, 500
-    evaluations: ``sin(x*x)`` in 5 seeds drifting, 7 not).
+    evaluations: ``sin(x*x)`` in 5 seeds drifting, 7 not). The codec now takes those
+    spellings as one design, so few equal values are left to drift among.
     """
     if name == "plain":
         return Plain(explore=0.5, explore_from="children", drift=False)

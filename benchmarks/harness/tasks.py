@@ -154,7 +154,11 @@ TASKS: dict[str, Task] = {
         default_strategies=(*STRATEGIES, "screening"),
         note="Minimize log(1 + MSE) of an arithmetic expression against 1/3+x+sin(x*x); "
         "the best 50% of the 100,000 generated expressions are hidden, 5,000 of the "
-        "other 50,000 carry scores.",
+        "other 50,000 carry scores. Since 2026-12-05 the task's codec (ExpressionCodec) "
+        "takes expressions that compute the same values on the task's points as one "
+        "design (x, (x) and x*1), so no run evaluates a function twice; the rows "
+        "*-before-keys* are the runs made before, which told spellings apart (about half "
+        "of their evaluations repeated a value).",
     ),
     "penalized-logp": Task(
         name="penalized-logp",
