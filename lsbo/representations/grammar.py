@@ -66,7 +66,7 @@ class GrammarCodec(TokenCodec):
         grammar: str,
         max_length: int | None = None,
         separator: str = "",
-    ) -> GrammarCodec:
+    ) -> Self:
         """A codec whose ``max_length`` fits the longest derivation of ``designs``.
 
         Raises:
