@@ -557,11 +557,6 @@ class ExpressionCodec(GrammarCodec):
             single = values.astype(np.float32) + np.float32(0.0)  # -0.0 is 0.0
         return "f:" + hashlib.sha256(single.tobytes()).hexdigest()
 
-    def to_config(self) -> dict[str, Any]:
-        """The grammar codec's settings and this module, which lsbo imports to load a
-        model of this task without the task imported first."""
-        return {**super().to_config(), "module": __name__}
-
     def __repr__(self) -> str:
         return f"ExpressionCodec(rules={len(self._rules)}, max_length={self.max_length})"
 

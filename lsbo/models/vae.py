@@ -6,8 +6,9 @@ standard normal; decoders give logits of p(x|z) (categorical over tokens for
 sequences, Bernoulli per pixel for images).
 
 A model file (format version 2) holds only plain data and tensors: the model's class
-name and constructor arguments, its codec's :meth:`~lsbo.representations.Codec.to_config`,
-its parameters and its metadata. :func:`load_model` reads it with
+name and constructor arguments, its codec's :meth:`~lsbo.representations.Codec.to_config`
+with the codec class's module (:func:`~lsbo.representations.codec_to_config`), its
+parameters and its metadata. :func:`load_model` reads it with
 ``torch.load(..., weights_only=True)``, so a file cannot run code when it is loaded.
 Files of version 1 (lsbo 0.2.0 and before) pickled the codec object; they load only
 after :func:`convert_model_file`, which is for files you trust.
@@ -28,7 +29,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lsbo.exceptions import InvalidOptionError, ModelFileError, OutdatedModelFileError
-from lsbo.representations import Codec, ImageCodec, TokenCodec, codec_from_config
+from lsbo.representations import (
+    Codec,
+    ImageCodec,
+    TokenCodec,
+    codec_from_config,
+    codec_to_config,
+)
 from lsbo.representations.registry import plain
 
 FILE_FORMAT = "lsbo.vae"
@@ -159,7 +166,7 @@ class VAE(nn.Module):
             "version": FILE_VERSION,
             "class": type(self).__name__,
             "config": plain(self.config(), "the model's config()"),
-            "codec": plain(self.codec.to_config(), "the codec's to_config()"),
+            "codec": plain(codec_to_config(self.codec), "the codec's to_config()"),
             "state_dict": {k: v.cpu() for k, v in self.state_dict().items()},
             "metadata": plain(metadata, "the metadata", tensors=True),
         }
@@ -513,7 +520,7 @@ def convert_model_file(source: str | Path | bytes, destination: str | Path | Bin
             **payload,
             "version": FILE_VERSION,
             "config": plain(payload["config"], "the model's config"),
-            "codec": plain(codec.to_config(), "the codec's to_config()"),
+            "codec": plain(codec_to_config(codec), "the codec's to_config()"),
             "metadata": plain(payload.get("metadata") or {}, "the metadata", tensors=True),
         }
     _write(payload, destination)

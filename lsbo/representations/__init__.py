@@ -12,6 +12,7 @@ from lsbo.representations.images import ImageCodec
 from lsbo.representations.molecules import SelfiesCodec
 from lsbo.representations.registry import (
     codec_from_config,
+    codec_to_config,
     register_codec,
     register_function,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "TokenCodec",
     "codec_for",
     "codec_from_config",
+    "codec_to_config",
     "register_codec",
     "register_function",
 ]

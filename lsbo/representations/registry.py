@@ -91,6 +91,14 @@ def codec_kind(codec: Codec) -> str:
     )
 
 
+def codec_to_config(codec: Codec) -> dict[str, Any]:
+    """What a model file keeps of ``codec``: its :meth:`~Codec.to_config` and the module
+    that defines its class (``"module"``, unless the config names one itself), which
+    :func:`codec_from_config` imports where the kind is not registered yet and the module
+    is lsbo's own."""
+    return {"module": type(codec).__module__, **codec.to_config()}
+
+
 def codec_from_config(config: Any, allowed_modules: Iterable[str] = ()) -> Codec:
     """Rebuild a codec from :meth:`Codec.to_config`, choosing its class by ``"kind"``.
 

@@ -244,6 +244,7 @@ def test_a_users_codec_class_saves_once_registered(tmp_path, monkeypatch):
     register_codec(Reversed)
     model.save(tmp_path / "vae.pt")
     assert_same_model(load_model(tmp_path / "vae.pt"), model)
+    assert payload(model)["codec"]["module"] == __name__  # named, but not lsbo's own:
     del registry._CODECS["Reversed"]  # another process, which did not register it
     with pytest.raises(ModelFileError, match="kind 'Reversed', which is not registered"):
         load_model(tmp_path / "vae.pt")
