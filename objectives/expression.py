@@ -85,6 +85,7 @@ __all__ = [
     "DATASET_SIZE",
     "N_EXPRESSIONS",
     "N_SCORED",
+    "SPACING",
     "TARGET",
     "TOKEN_PATTERN",
     "WORST_SCORE",
@@ -108,6 +109,8 @@ N_EXPRESSIONS = 100_000
 N_SCORED = 5_000
 # designs a task trains on: the better half is hidden (`dataset(full=False)`)
 DATASET_SIZE = N_EXPRESSIONS // 2
+# parents' scores differ by more than this in the task's strategies (default_strategy)
+SPACING = 0.01
 
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
 _OPERANDS = frozenset("x123")
@@ -589,11 +592,17 @@ def default_strategy(name: str) -> Strategy:
     them found no more (a genetic algorithm outside the repository, 20 seeds, 500
     evaluations: ``sin(x*x)`` in 5 seeds drifting, 7 not). The codec now takes those
     spellings as one design, so few equal values are left to drift among.
+
+    Both take parents whose scores lie more than :data:`SPACING` apart (``spacing``):
+    without it, once a run finds ``x`` plus a constant (0.3889 at best), the 10 best
+    designs are soon 10 such variants (``x+1/3``, ``x+1/2``, ``(x)+2/3``), every child
+    descends from them, and only a child that holds ``sin(x*x)`` does better
+    (``benchmarks/spacing.py`` and ``benchmarks/RESULTS.md``, "Spaced parents").
     """
     if name == "plain":
-        return Plain(explore=0.5, explore_from="children", drift=False)
+        return Plain(explore=0.5, explore_from="children", drift=False, spacing=SPACING)
     if name == "genetic":
-        return Genetic(drift=False)
+        return Genetic(drift=False, spacing=SPACING)
     return get_strategy(name)
 
 

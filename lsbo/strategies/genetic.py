@@ -10,7 +10,7 @@ from torch import Tensor
 
 from lsbo.exceptions import InvalidOptionError
 from lsbo.records import Source
-from lsbo.strategies.base import Candidate, SearchContext, Strategy, new_children
+from lsbo.strategies.base import Candidate, SearchContext, Strategy, check_spacing, new_children
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class Genetic(Strategy):
         drift: Among designs of equal value, the newest are the survivors (neutral
             drift across plateaus; see :meth:`SearchContext.best_designs`); ``False``:
             the oldest.
+        spacing: Survivors' values differ by more than this (niching by value, see
+            :meth:`SearchContext.best_designs`); in the objective's units. 0: the
+            ``survivors`` best, however alike.
     """
 
     name: ClassVar[str] = "genetic"
@@ -46,10 +49,12 @@ class Genetic(Strategy):
     rate: float | None = None
     draws: int = 50
     drift: bool = True
+    spacing: float = 0.0
 
     def __post_init__(self) -> None:
         if self.survivors < 1 or self.draws < 1:
             raise InvalidOptionError("survivors and draws must be >= 1")
+        check_spacing(self.spacing)
         if not isinstance(self.drift, bool):
             raise InvalidOptionError(f"drift must be True or False, got {self.drift!r}")
         if self.rate is not None and not 0 <= self.rate <= 1:
@@ -62,5 +67,5 @@ class Genetic(Strategy):
     def propose_designs(self, context: SearchContext, n: int) -> list[Candidate]:
         """New valid children of the best designs, up to ``draws * n`` drawn."""
         rng = np.random.default_rng([context.seed, context.round])
-        parents = context.best_designs(self.survivors, self.drift)
+        parents = context.best_designs(self.survivors, self.drift, self.spacing)
         return new_children(context, self.draws * n, rng, parents, self.rate, limit=n)

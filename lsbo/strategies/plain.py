@@ -18,6 +18,7 @@ from lsbo.strategies.base import (
     Candidate,
     SearchContext,
     Strategy,
+    check_spacing,
     decoded_candidates,
     encodings,
     new_children,
@@ -70,6 +71,12 @@ class Plain(Strategy):
         drift: Among designs of equal value, the newest are the parents (neutral drift
             across plateaus, see :meth:`SearchContext.best_designs`; ``False``: the
             oldest, as before 2026-12-05; the expression task keeps that).
+        spacing: The parents' values differ by more than this (niching by value, see
+            :meth:`SearchContext.best_designs`), in the objective's units; 0 (the
+            default): the ``parents`` best, however alike. Where many variants of one
+            design are nearly as good as the best (``x`` plus one constant or another
+            on the expression task, which sets 0.01), they would otherwise be every
+            parent.
     """
 
     name: ClassVar[str] = "plain"
@@ -80,8 +87,10 @@ class Plain(Strategy):
     generations: int = 1
     parents: int = MUTANT_PARENTS
     drift: bool = True
+    spacing: float = 0.0
 
     def __post_init__(self) -> None:
+        check_spacing(self.spacing)
         if self.mutants is not None and (
             isinstance(self.mutants, bool) or not isinstance(self.mutants, int) or self.mutants < 0
         ):
@@ -182,7 +191,7 @@ class Plain(Strategy):
         ``keys``): ``draws`` children of the ``parents`` best designs known, then, for
         each further generation, ``draws`` children of the ``parents`` candidates of
         highest qLogEI so far."""
-        parents = context.best_designs(self.parents, self.drift)
+        parents = context.best_designs(self.parents, self.drift, self.spacing)
         made = new_children(context, draws, rng, parents, known=keys)
         if self.generations == 1 or not made:
             return made

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
@@ -144,7 +145,7 @@ def test_settings_of_design_space_strategies():
             Plain(mutants=wrong)
     assert Plain().settings() == {
         "name": "plain", "mutants": None, "latent_optima": True, "explore": 0.0,
-        "explore_from": "prior", "generations": 1, "parents": 10, "drift": True,
+        "explore_from": "prior", "generations": 1, "parents": 10, "drift": True, "spacing": 0.0,
     }  # fmt: skip
     for wrong in (-0.1, 1.5, True):
         with pytest.raises(InvalidOptionError, match="explore must be a share in"):
@@ -203,6 +204,46 @@ class RecordedTokens(TokenCodec):
         children = super().vary(parents, n, rng, rate)
         self.calls.append((list(parents), list(children)))
         return children
+
+
+def length(design: str) -> float:
+    return float(len(design))
+
+
+def test_spaced_parents_differ_in_value_by_more_than_the_spacing(strings, string_vae):
+    # niching by value: near-copies of one good design do not make every parent
+    latent, observations, run, _ = components(string_vae, strings)
+    observe(latent, observations, strings[:60], objective=length)
+    ctx, values = context(latent, observations, run), observations.Y.tolist()
+    distinct = sorted(set(values), reverse=True)
+    assert 2 < len(distinct) < 12 < len(values)  # values are lengths: many ties
+    newest = [max(i for i, v in enumerate(values) if v == u) for u in distinct]
+    oldest = [min(i for i, v in enumerate(values) if v == u) for u in distinct]
+    designs = observations.designs
+    assert ctx.best_designs(12, spacing=0.5) == [designs[i] for i in newest]
+    assert ctx.best_designs(12, drift=False, spacing=0.5) == [designs[i] for i in oldest]
+    wide = ctx.best_designs(12, drift=False, spacing=1.5)  # lengths 2 or more apart
+    taken = [length(d) for d in wide]
+    assert taken[0] == distinct[0] and all(a - b >= 2 for a, b in itertools.pairwise(taken))
+    # a value passed over is within the spacing of a better one taken
+    assert all(any(0 <= t - u <= 1.5 for t in taken) for u in set(distinct) - set(taken))
+    assert ctx.best_designs(12, spacing=0.0) == ctx.best_designs(12)
+    recorded = copy.deepcopy(string_vae)
+    recorded.codec = RecordedTokens(string_vae.codec.tokens[1:], string_vae.codec.max_length)
+    latent, observations, run, gate = components(recorded, strings)
+    observe(latent, observations, strings[:60])
+    ctx = dataclasses.replace(context(latent, observations, run), usable=gate.is_new_and_valid)
+    for strategy in (Plain(spacing=0.5, explore=0.0), Genetic(spacing=0.5)):
+        recorded.codec.calls = []
+        if isinstance(strategy, Plain):
+            strategy.children(ctx, 16, np.random.default_rng(0), set())
+        else:
+            strategy.propose_designs(ctx, 4)
+        assert recorded.codec.calls[0][0] == ctx.best_designs(10, spacing=0.5)
+    for wrong in (-0.1, True, "0.1", float("nan")):
+        for cls in (Plain, Genetic):
+            with pytest.raises(InvalidOptionError, match="spacing must be a number >= 0"):
+                cls(spacing=wrong)
 
 
 def test_later_generations_are_children_of_the_candidates_of_highest_qlogei(strings, string_vae):
@@ -277,7 +318,7 @@ def test_a_plain_run_stored_before_mutants_existed_reads_as_without_them():
     assert normalized({"strategy": "plain"})["strategy"]["mutants"] == 0
     assert normalized({})["strategy"] == {
         "name": "plain", "mutants": 0, "latent_optima": True, "explore": 0.0,
-        "explore_from": "prior", "generations": 1, "parents": 10, "drift": True,
+        "explore_from": "prior", "generations": 1, "parents": 10, "drift": True, "spacing": 0.0,
     }  # fmt: skip
     today = normalized({"strategy": Plain().settings()})["strategy"]
     assert today["mutants"] is None
