@@ -596,8 +596,11 @@ def default_strategy(name: str) -> Strategy:
     Both take parents whose scores lie more than :data:`SPACING` apart (``spacing``):
     without it, once a run finds ``x`` plus a constant (0.3889 at best), the 10 best
     designs are soon 10 such variants (``x+1/3``, ``x+1/2``, ``(x)+2/3``), every child
-    descends from them, and only a child that holds ``sin(x*x)`` does better
-    (``benchmarks/spacing.py`` and ``benchmarks/RESULTS.md``, "Spaced parents").
+    descends from them, and only a child that holds ``sin(x*x)`` does better. With it,
+    after 500 evaluations (10 a step), the ``genetic`` strategy found ``sin(x*x)`` in
+    8 of 12 seeds (0.186 ± 0.044) against 3 of 12 without (0.321 ± 0.035), and ``plain``
+    in 3 of 7 (0.268 ± 0.057) against 2 of the same 7 (``benchmarks/RESULTS.md``,
+    "Expression"; the genetic algorithm alone: ``benchmarks/spacing.py``).
     """
     if name == "plain":
         return Plain(explore=0.5, explore_from="children", drift=False, spacing=SPACING)
