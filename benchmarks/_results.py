@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import textwrap
 from pathlib import Path
 
 import torch
@@ -31,6 +32,23 @@ def publish(heading: str, text: str, write: bool = True) -> None:
     if write:
         write_section(heading, text)
         print(f"written to {RESULTS}")
+
+
+def table_section(heading: str, paragraph: str, header: list[str], rows: list[list[str]]) -> str:
+    """A section of RESULTS.md: ``heading``, ``paragraph`` wrapped at 88 columns, and a
+    markdown table whose first column is left-aligned and the others right-aligned."""
+    return "\n".join(
+        [
+            heading,
+            "",
+            textwrap.fill(paragraph, 88),
+            "",
+            "| " + " | ".join(header) + " |",
+            "| --- | " + " | ".join("---:" for _ in header[1:]) + " |",
+            *("| " + " | ".join(row) + " |" for row in rows),
+            "",
+        ]
+    )
 
 
 def machine() -> str:

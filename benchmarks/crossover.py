@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import argparse
 import functools
-import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from _results import machine, publish  # benchmarks/ is on the path when run
+from _results import machine, publish, table_section  # benchmarks/ is on the path
 
 from lsbo.representations.variation import TRANSLOCATE, breed, keep_pairs, vary_sequence
 from objectives import ehrlich
@@ -157,33 +156,19 @@ def main() -> None:
             ]
             cells = [cell([t[c - 1] for t in traces]) for c in checkpoints]
             reached = sum(t[-1] >= 1.0 for t in traces)
-            row = [name, str(survivors), *cells, f"{reached} of {len(traces)}"]
-            rows.append("| " + " | ".join(row) + " |")
-    text = "\n".join(
-        [
-            HEADING,
-            "",
-            textwrap.fill(
-                f"`python benchmarks/crossover.py --seeds {args.seeds} --budget "
-                f"{args.budget} --survivors {args.survivors}`: the steady-state genetic "
-                "algorithm of the `genetic` strategy on Ehrlich small (maximize, optimum "
-                f"1.0), {Q} children a round, without a VAE; seeds 0 to {args.seeds - 1}. "
-                "Best after N evaluations, mean ± standard error over seeds. lsbo's "
-                "operator is two-point since 2026-12-05 (position by position before), "
-                "with half the stretches moved to a random place and parents among equal "
-                "values newest first, the same day. "
-                f"{host}.",
-                88,
-            ),
-            "",
-            "| recombination | survivors | "
-            + " | ".join(f"best after {c:,}" for c in checkpoints)
-            + " | seeds reaching 1.0 |",
-            "| --- | ---: | " + " | ".join("---:" for _ in checkpoints) + " | ---: |",
-            *rows,
-            "",
-        ]
+            rows.append([name, str(survivors), *cells, f"{reached} of {len(traces)}"])
+    paragraph = (
+        f"`python benchmarks/crossover.py --seeds {args.seeds} --budget "
+        f"{args.budget} --survivors {args.survivors}`: the steady-state genetic "
+        "algorithm of the `genetic` strategy on Ehrlich small (maximize, optimum "
+        f"1.0), {Q} children a round, without a VAE; seeds 0 to {args.seeds - 1}. "
+        "Best after N evaluations, mean ± standard error over seeds. lsbo's "
+        "operator is two-point since 2026-12-05 (position by position before), "
+        "with half the stretches moved to a random place and parents among equal "
+        f"values newest first, the same day. {host}."
     )
+    header = ["recombination", "survivors", *(f"best after {c:,}" for c in checkpoints)]
+    text = table_section(HEADING, paragraph, [*header, "seeds reaching 1.0"], rows)
     publish(HEADING, text, write=not args.no_write)
 
 

@@ -26,12 +26,11 @@ from __future__ import annotations
 import argparse
 import functools
 import math
-import textwrap
 from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
-from _results import machine, publish  # benchmarks/ is on the path when run
+from _results import machine, publish, table_section  # benchmarks/ is on the path
 from crossover import cell
 
 from lsbo.strategies.base import spaced
@@ -102,32 +101,19 @@ def main() -> None:
         cells = [cell([t[c - 1] for t in traces]) for c in checkpoints]
         found = sum(t[-1] < FOUND for t in traces)
         exact = sum(math.isclose(t[-1], 0.0, abs_tol=1e-9) for t in traces)
-        row = [f"{spacing:g}", *cells, f"{found} of {len(traces)}", str(exact)]
-        rows.append("| " + " | ".join(row) + " |")
-    text = "\n".join(
-        [
-            HEADING,
-            "",
-            textwrap.fill(
-                f"`python benchmarks/spacing.py --seeds {args.seeds} --budget {args.budget} "
-                f"--spacing {args.spacing}`: the steady-state genetic algorithm of the "
-                f"`genetic` strategy on the expression task (minimize, optimum 0), {Q} "
-                f"children a round from the {SURVIVORS} best designs known, or the "
-                f"{SURVIVORS} best whose scores lie more than `spacing` apart; without a "
-                f"VAE; seeds 0 to {args.seeds - 1}. Best after N evaluations, mean ± "
-                f"standard error over seeds; a best below {FOUND} holds `sin(x*x)`. "
-                f"{host}.",
-                88,
-            ),
-            "",
-            "| spacing | "
-            + " | ".join(f"best after {c:,}" for c in checkpoints)
-            + " | seeds that found `sin(x*x)` | seeds at 0 |",
-            "| ---: | " + " | ".join("---:" for _ in checkpoints) + " | ---: | ---: |",
-            *rows,
-            "",
-        ]
+        rows.append([f"{spacing:g}", *cells, f"{found} of {len(traces)}", str(exact)])
+    paragraph = (
+        f"`python benchmarks/spacing.py --seeds {args.seeds} --budget {args.budget} "
+        f"--spacing {args.spacing}`: the steady-state genetic algorithm of the "
+        f"`genetic` strategy on the expression task (minimize, optimum 0), {Q} "
+        f"children a round from the {SURVIVORS} best designs known, or the "
+        f"{SURVIVORS} best whose scores lie more than `spacing` apart; without a "
+        f"VAE; seeds 0 to {args.seeds - 1}. Best after N evaluations, mean ± "
+        f"standard error over seeds; a best below {FOUND} holds `sin(x*x)`. {host}."
     )
+    header = ["spacing", *(f"best after {c:,}" for c in checkpoints)]
+    header += ["seeds that found `sin(x*x)`", "seeds at 0"]
+    text = table_section(HEADING, paragraph, header, rows)
     publish(HEADING, text, write=not args.no_write)
 
 
