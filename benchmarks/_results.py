@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import textwrap
@@ -32,6 +33,16 @@ def publish(heading: str, text: str, write: bool = True) -> None:
     if write:
         write_section(heading, text)
         print(f"written to {RESULTS}")
+
+
+def ablation_parser(doc: str, seeds: int, budget: int) -> argparse.ArgumentParser:
+    """The options every design-space ablation takes (``--seeds``, ``--budget``,
+    ``--no-write``), its description the first line of ``doc``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=seeds, help=f"seeds 0..N-1 (default {seeds})")
+    parser.add_argument("--budget", type=int, default=budget)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    return parser
 
 
 def table_section(heading: str, paragraph: str, header: list[str], rows: list[list[str]]) -> str:

@@ -22,13 +22,12 @@ benchmarks/RESULTS.md under "## Recombination of token sequences (Ehrlich)".
 
 from __future__ import annotations
 
-import argparse
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from _results import machine, publish, table_section  # benchmarks/ is on the path
+from _results import ablation_parser, machine, publish, table_section  # benchmarks/ is on the path
 
 from lsbo.representations.variation import TRANSLOCATE, breed, keep_pairs, vary_sequence
 from objectives import ehrlich
@@ -140,11 +139,8 @@ def cell(values: Sequence[float]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=100, help="seeds 0..N-1 (default 100)")
-    parser.add_argument("--budget", type=int, default=1000)
+    parser = ablation_parser(__doc__, seeds=100, budget=1000)
     parser.add_argument("--survivors", default="10", help="comma-separated pool sizes")
-    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     host = machine()
     checkpoints = [c for c in CHECKPOINTS if c <= args.budget]

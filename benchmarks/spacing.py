@@ -23,14 +23,13 @@ benchmarks/RESULTS.md under "## Spaced parents (expression)".
 
 from __future__ import annotations
 
-import argparse
 import functools
 import math
 from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
-from _results import machine, publish, table_section  # benchmarks/ is on the path
+from _results import ablation_parser, machine, publish, table_section  # benchmarks/ is on the path
 from crossover import cell
 
 from lsbo.strategies.base import spaced
@@ -87,11 +86,8 @@ def run(seed: int, budget: int, spacing: float) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=180, help="seeds 0..N-1 (default 180)")
-    parser.add_argument("--budget", type=int, default=500)
+    parser = ablation_parser(__doc__, seeds=180, budget=500)
     parser.add_argument("--spacing", default="0,0.01", help="comma-separated spacings")
-    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     host = machine()
     checkpoints = [c for c in CHECKPOINTS if c <= args.budget]
