@@ -1,18 +1,17 @@
 """Parents spaced in value on the expression task: the genetic algorithm with and without.
 
-The expression task's ``plain`` and ``genetic`` take parents whose scores lie more than
-``objectives.expression.SPACING`` (0.01) apart (``spacing``, since 2026-12-06; see
-``lsbo.strategies.base.SearchContext.best_designs``). Without it, once a run finds ``x``
-plus a constant (0.3889 at best), the 10 best designs are soon 10 such variants
-(``x+1/3``, ``x+1/2``, ``(x)+2/3``) and every child descends from them; only a child
-holding ``sin(x*x)`` scores lower. This ablation runs the steady-state genetic algorithm
-of the ``genetic`` strategy with no VAE (which that strategy does not search through):
-each round, the 10 best designs known (the 5,000 training scores and the run's
-evaluations; the oldest first among equal scores, as the task's ``drift=False``), or the
-10 best spaced by ``spacing``, are the parents of 10 new children (``Codec.vary`` of the
-task's codec, one design per function on the task's points). A run starts from 10
-unscored training expressions drawn at random (the benchmark's runs start from 10
-decoded prior samples instead).
+``lsbo.Plain(spacing=...)`` and ``lsbo.Genetic(spacing=...)`` take parents whose scores
+lie more than ``spacing`` apart (``lsbo.strategies.base.SearchContext.best_designs``).
+Without it, once a run finds ``x`` plus a constant (0.3889 at best), the 10 best designs
+are soon 10 such variants (``x+1/3``, ``x+1/2``, ``(x)+2/3``) and every child descends
+from them; only a child holding ``sin(x*x)`` scores lower. This ablation runs the
+steady-state genetic algorithm of the ``genetic`` strategy with no VAE (which that
+strategy does not search through): each round, the 10 best designs known (the 5,000
+training scores and the run's evaluations; the oldest first among equal scores, as the
+task's ``drift=False``), or the 10 best spaced by ``spacing``, are the parents of 10 new
+children (``Codec.vary`` of the task's codec, one design per function on the task's
+points). A run starts from 10 unscored training expressions drawn at random (the
+benchmark's runs start from 10 decoded prior samples instead).
 
     python benchmarks/spacing.py [--seeds 180] [--budget 500] [--spacing 0,0.01]
 

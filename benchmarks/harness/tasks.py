@@ -158,10 +158,9 @@ TASKS: dict[str, Task] = {
         "takes expressions that compute the same values on the task's points as one "
         "design (x, (x) and x*1), so no run evaluates a function twice; the rows "
         "*-before-keys* are the runs made before, which told spellings apart (about half "
-        "of their evaluations repeated a value). Since 2026-12-06 the task's plain and "
-        "genetic take parents whose scores lie more than 0.01 apart "
-        "(objectives.expression.SPACING; benchmarks/spacing.py); the rows "
-        "*-before-spacing-* are their runs before.",
+        "of their evaluations repeated a value). The rows *-spacing0.01-* take parents "
+        "whose scores lie more than 0.01 apart (benchmarks/spacing.py); the task's "
+        "strategies do not, as that measured no gain.",
     ),
     "penalized-logp": Task(
         name="penalized-logp",
