@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
+import statistics
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -43,6 +46,13 @@ def ablation_parser(doc: str, seeds: int, budget: int) -> argparse.ArgumentParse
     parser.add_argument("--budget", type=int, default=budget)
     parser.add_argument("--no-write", action="store_true", help="print only")
     return parser
+
+
+def mean_se(values: Sequence[float], digits: int = 3) -> str:
+    """``mean ± standard error`` of ``values`` (the error 0 for a single value)."""
+    mean = statistics.fmean(values)
+    se = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+    return f"{mean:.{digits}f} ± {se:.{digits}f}"
 
 
 def table_section(heading: str, paragraph: str, header: list[str], rows: list[list[str]]) -> str:

@@ -27,7 +27,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from _results import ablation_parser, machine, publish, table_section  # benchmarks/ is on the path
+from _results import (  # benchmarks/ is on the path
+    ablation_parser,
+    machine,
+    mean_se,
+    publish,
+    table_section,
+)
 
 from lsbo.representations.variation import TRANSLOCATE, breed, keep_pairs, vary_sequence
 from objectives import ehrlich
@@ -132,12 +138,6 @@ def run(
     return trace + [best] * (budget - len(trace))
 
 
-def cell(values: Sequence[float]) -> str:
-    mean = float(np.mean(values))
-    se = float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
-    return f"{mean:.3f} ± {se:.3f}"
-
-
 def main() -> None:
     parser = ablation_parser(__doc__, seeds=100, budget=1000)
     parser.add_argument("--survivors", default="10", help="comma-separated pool sizes")
@@ -150,7 +150,7 @@ def main() -> None:
             traces = [
                 run(cross, seed, args.budget, survivors, newest) for seed in range(args.seeds)
             ]
-            cells = [cell([t[c - 1] for t in traces]) for c in checkpoints]
+            cells = [mean_se([t[c - 1] for t in traces]) for c in checkpoints]
             reached = sum(t[-1] >= 1.0 for t in traces)
             rows.append([name, str(survivors), *cells, f"{reached} of {len(traces)}"])
     paragraph = (

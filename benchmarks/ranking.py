@@ -29,14 +29,13 @@ import argparse
 import copy
 import dataclasses
 import math
-import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from _results import machine, publish, table_section  # benchmarks/ is on the path
+from _results import machine, mean_se, publish, table_section  # benchmarks/ is on the path
 from harness.runner import task_vae
 from harness.tasks import make_options, task_data
 from scipy.stats import spearmanr
@@ -129,14 +128,6 @@ def run(task: str, seed: int, budget: int) -> list[dict[str, float]]:
     return recorded_run(module.OBJECTIVE(), data, model, options, seed, plain, budget)[0]
 
 
-def cell(values: Sequence[float], digits: int = 2) -> str:
-    """``mean ± standard error``."""
-    if len(values) < 2:
-        return f"{values[0]:.{digits}f}" if values else "-"
-    se = statistics.stdev(values) / math.sqrt(len(values))
-    return f"{statistics.fmean(values):.{digits}f} ± {se:.{digits}f}"
-
-
 def section(rows: list[list[str]], args: argparse.Namespace, host: str) -> str:
     """The RESULTS.md section of the table ``rows`` made with ``args``."""
     seeds = "seed 0" if args.seeds == 1 else f"seeds 0 to {args.seeds - 1}"
@@ -175,8 +166,8 @@ def main() -> None:
                 task,
                 str(BATCH.get(task, 1)),
                 str(len(log)),
-                cell([r["rho"] for r in log]),
-                cell([r["gap"] for r in log], 3),
+                mean_se([r["rho"] for r in log], 2),
+                mean_se([r["gap"] for r in log]),
                 f"{sum(r['gap'] > 0 for r in log)} of {len(log)}",
                 f"{found:.0f} (random: {chance:.1f})",
             ]

@@ -28,8 +28,13 @@ from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
-from _results import ablation_parser, machine, publish, table_section  # benchmarks/ is on the path
-from crossover import cell
+from _results import (  # benchmarks/ is on the path
+    ablation_parser,
+    machine,
+    mean_se,
+    publish,
+    table_section,
+)
 
 from lsbo.strategies.base import spaced
 from objectives import expression
@@ -93,7 +98,7 @@ def main() -> None:
     rows = []
     for spacing in (float(s) for s in args.spacing.split(",")):
         traces = [run(seed, args.budget, spacing) for seed in range(args.seeds)]
-        cells = [cell([t[c - 1] for t in traces]) for c in checkpoints]
+        cells = [mean_se([t[c - 1] for t in traces]) for c in checkpoints]
         found = sum(t[-1] < FOUND for t in traces)
         exact = sum(math.isclose(t[-1], 0.0, abs_tol=1e-9) for t in traces)
         rows.append([f"{spacing:g}", *cells, f"{found} of {len(traces)}", str(exact)])
