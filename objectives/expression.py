@@ -590,11 +590,11 @@ def default_strategy(name: str) -> Strategy:
     evaluations: ``sin(x*x)`` in 5 seeds drifting, 7 not). The codec now takes those
     spellings as one design, so few equal values are left to drift among.
 
-    Parents spaced in score (``spacing``) measured no gain here, so neither sets it:
-    without it, once a run finds ``x`` plus a constant (0.3889 at best), the 10 best
-    designs are soon 10 such variants, yet with spacing 0.01 the ``genetic`` strategy
-    found ``sin(x*x)`` in 15 of 30 seeds after 500 evaluations, against 11 of the same
-    30 without, and the genetic algorithm alone in 81 of 180 against 85
+    Neither spaces its parents in score (``spacing``). Spacing was meant for runs whose
+    10 best designs are soon 10 variants of ``x`` plus a constant (0.3889 at best), but
+    it measured no gain here: with spacing 0.01 the ``genetic`` strategy found
+    ``sin(x*x)`` in 15 of 30 seeds after 500 evaluations, against 11 of the same 30
+    without, and the genetic algorithm alone in 81 of 180 against 85
     (``benchmarks/spacing.py``): 96 of 210 each way (``benchmarks/RESULTS.md``).
     """
     if name == "plain":
