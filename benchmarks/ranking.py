@@ -35,9 +35,15 @@ from typing import Any
 
 import numpy as np
 import torch
-from _results import machine, mean_se, publish, table_section  # benchmarks/ is on the path
+from _results import (  # benchmarks/ is on the path
+    ablation_parser,
+    machine,
+    mean_se,
+    publish,
+    table_section,
+)
 from harness.runner import task_vae
-from harness.tasks import make_options, task_data
+from harness.tasks import make_options, make_strategy, task_data
 from scipy.stats import spearmanr
 
 import lsbo
@@ -120,12 +126,11 @@ def recorded_run(
 def run(task: str, seed: int, budget: int) -> list[dict[str, float]]:
     """The per-step records of one run of the task's ``plain``."""
     torch.set_num_threads(1)
-    module = objectives.load(task)
     options = make_options(task, {"batch_size": BATCH.get(task, 1)})
     model, _ = task_vae(task, seed, None, options, ROOT / "runs" / task)
-    plain = objectives.strategy(module, "plain")
-    data = task_data(task, None)
-    return recorded_run(module.OBJECTIVE(), data, model, options, seed, plain, budget)[0]
+    objective = objectives.load(task).OBJECTIVE()
+    plain = make_strategy(task, "plain", None)
+    return recorded_run(objective, task_data(task, None), model, options, seed, plain, budget)[0]
 
 
 def section(rows: list[list[str]], args: argparse.Namespace, host: str) -> str:
@@ -149,11 +154,8 @@ def section(rows: list[list[str]], args: argparse.Namespace, host: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ablation_parser(__doc__, seeds=1, budget=200)
     parser.add_argument("--tasks", default="expression,ehrlich,shapes")
-    parser.add_argument("--seeds", type=int, default=1, help="seeds 0..N-1 (default 1)")
-    parser.add_argument("--budget", type=int, default=200)
-    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     host = machine()
     rows = []
