@@ -47,6 +47,7 @@ class Source(enum.StrEnum):
     FALLBACK = "fallback"  # sampled near good points, ranked by the acquisition
     RANDOM = "random"  # a decoded prior sample of the random strategy
     MUTANT = "mutant"  # made in design space by crossover and mutation of good designs
+    EXPLORED = "explored"  # such a child taken unranked, as a batch's explored share
     SCREENING = "screening"  # an unscored training design, taken in the run's order
 
 

@@ -27,6 +27,8 @@ _SOURCES = {
     "random": ("tab:green", "random (prior samples)"),
     "bo": ("tab:blue", "Bayesian optimization"),
     "fallback": ("tab:orange", "fallback (sampled near the best)"),
+    "mutant": ("tab:purple", "children of good designs"),
+    "explored": ("tab:pink", "children taken unranked (explored)"),
 }
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -13,7 +14,7 @@ from torch import Tensor
 
 from lsbo.acquisition import optimize_qlogei, qlogei_values
 from lsbo.exceptions import InvalidOptionError
-from lsbo.records import Source
+from lsbo.records import Direction, Record, Source
 from lsbo.strategies.base import (
     Candidate,
     SearchContext,
@@ -29,6 +30,11 @@ from lsbo.strategies.base import (
 MUTANT_PARENTS = 10
 # design-space candidates per step by default, where the codec can make them
 DEFAULT_MUTANTS = 256
+# an adaptive explored share: proposals of each side it weighs (the newest), the fewest
+# of each before it moves from ``explore``, and the least share either side keeps
+ADAPT_WINDOW, ADAPT_MINIMUM, ADAPT_FLOOR = 50, 5, 0.1
+# the sources of the ranked side of a batch: decoded optima, ranked children, fallbacks
+RANKED_SOURCES = frozenset({Source.BO, Source.MUTANT, Source.FALLBACK})
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,18 @@ class Plain(Strategy):
             design are nearly as good as the best (``x`` plus one constant or another
             on the expression task, which sets 0.01), they would otherwise be every
             parent.
+        adaptive: Learn the explored share from the run instead of keeping
+            ``explore`` (needs ``explore_from="children"``): each proposal of an
+            earlier step is rewarded by the share of the run's values from steps before
+            its own that it beats (0 when its evaluation failed), and the share becomes
+            the probability that the unranked children do better than the ranked
+            candidates (normal approximation of the difference in mean reward over the
+            newest 50 of each), kept within [0.1, 0.9] so that both sides go on being
+            tried. Until each side has 5 rewarded proposals the share is ``explore``.
+            Where the GP ranks children worse than chance (the expression task,
+            ``benchmarks/ranking.py``) the batch moves to unranked children; where its
+            ranking finds better designs it moves to the ranked ones. The share of
+            each step is in its notes (``"explored share"``).
     """
 
     name: ClassVar[str] = "plain"
@@ -88,6 +106,7 @@ class Plain(Strategy):
     parents: int = MUTANT_PARENTS
     drift: bool = True
     spacing: float = 0.0
+    adaptive: bool = False
 
     def __post_init__(self) -> None:
         check_spacing(self.spacing)
@@ -101,8 +120,14 @@ class Plain(Strategy):
             raise InvalidOptionError(
                 f"explore_from must be 'prior' or 'children', got {self.explore_from!r}"
             )
-        if not isinstance(self.drift, bool):
-            raise InvalidOptionError(f"drift must be True or False, got {self.drift!r}")
+        for name in ("drift", "adaptive"):
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                raise InvalidOptionError(f"{name} must be True or False, got {value!r}")
+        if self.adaptive and self.explore_from != "children":
+            raise InvalidOptionError(
+                "adaptive learns the share of unranked children: give explore_from='children'"
+            )
         for name in ("generations", "parents"):
             value = getattr(self, name)
             if isinstance(value, bool) or not (isinstance(value, int) and value >= 1):
@@ -157,7 +182,11 @@ class Plain(Strategy):
         rng = np.random.default_rng([context.seed, context.round])
         keys: set[str] = set()
         shares = np.random.default_rng([context.seed, context.round, 1])  # its own stream
-        k = self.n_explore(n, shares)
+        share = self.explore
+        if self.adaptive:
+            share = explored_share(context.history, context.observations.direction, share)
+            context.notes["explored share"] = round(share, 3)
+        k = self.n_explore(n, shares, share)
         from_children = self.explore_from == "children" and mutants > 0
         explored = [] if from_children else explore_candidates(context, k, keys)
         n -= len(explored)
@@ -174,7 +203,9 @@ class Plain(Strategy):
         made = self.children(context, mutants, rng, keys) if n else []
         if from_children and k:  # children taken unranked, as the genetic strategy does
             picked = set(shares.permutation(len(made))[:k].tolist())
-            explored = [made[i] for i in sorted(picked)]
+            explored = [
+                dataclasses.replace(made[i], source=Source.EXPLORED) for i in sorted(picked)
+            ]
             made = [c for i, c in enumerate(made) if i not in picked]
             n -= len(explored)
         ranked = usable + made
@@ -205,10 +236,11 @@ class Plain(Strategy):
             made, values = made + new, torch.cat([values, ranking(encodings(context, new))])
         return made
 
-    def n_explore(self, n: int, rng: np.random.Generator) -> int:
-        """How many of ``n`` proposals are prior samples: ``n * explore``, its fraction
-        by a draw of ``rng``."""
-        share = n * self.explore
+    def n_explore(self, n: int, rng: np.random.Generator, share: float | None = None) -> int:
+        """How many of ``n`` proposals are explored (prior samples or unranked
+        children): ``n * share`` (``None``: ``explore``), its fraction by a draw of
+        ``rng``."""
+        share = n * (self.explore if share is None else share)
         return min(n, int(share) + int(rng.random() < share - int(share)))
 
     def ranking(self, context: SearchContext) -> Callable[[Tensor], Tensor]:
@@ -224,6 +256,39 @@ def explore_candidates(context: SearchContext, n: int, keys: set[str]) -> list[C
     z = torch.randn(8 * n + 16, context.latent.dim, generator=context.generator)
     usable, _ = decoded_candidates(context, z.to(context.latent.dtype), keys)
     return [dataclasses.replace(c, source=Source.RANDOM) for c in usable[:n]]
+
+
+def explored_share(history: Sequence[Record], direction: Direction, start: float) -> float:
+    """The share of a batch to take as unranked children, learned from ``history``
+    (see :attr:`Plain.adaptive`): ``start`` until each side has
+    :data:`ADAPT_MINIMUM` rewarded proposals, then the probability that the explored
+    side's mean reward is the larger, within [:data:`ADAPT_FLOOR`, 1 - floor]."""
+    evaluated = [r for r in history if r.status.evaluated]
+    steps = np.array([r.iteration for r in evaluated])
+    values = np.array(
+        [direction.value * r.value if r.value is not None else -np.inf for r in evaluated]
+    )  # signed, larger is better; a failed evaluation beats nothing
+    sides = {
+        "explored": [i for i, r in enumerate(evaluated) if r.source == Source.EXPLORED],
+        "ranked": [i for i, r in enumerate(evaluated) if r.source in RANKED_SOURCES],
+    }
+    rewards: dict[str, list[float]] = {side: [] for side in sides}
+    for side, indices in sides.items():
+        for i in indices[-ADAPT_WINDOW:]:
+            earlier = values[steps < steps[i]]
+            earlier = earlier[np.isfinite(earlier)]
+            if len(earlier):
+                beaten = (earlier < values[i]).sum() + 0.5 * (earlier == values[i]).sum()
+                rewards[side].append(float(beaten) / len(earlier))
+    explored, ranked = np.array(rewards["explored"]), np.array(rewards["ranked"])
+    if min(len(explored), len(ranked)) < ADAPT_MINIMUM:
+        share = start
+    else:
+        difference = explored.mean() - ranked.mean()
+        se = math.sqrt(explored.var(ddof=1) / len(explored) + ranked.var(ddof=1) / len(ranked))
+        z = difference / se if se > 0 else math.copysign(math.inf, difference) * (difference != 0)
+        share = 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+    return min(1.0 - ADAPT_FLOOR, max(ADAPT_FLOOR, share))
 
 
 def greedy_order(context: SearchContext, points: Tensor, n: int) -> list[int]:

@@ -14,12 +14,12 @@ import torch
 import lsbo
 from lsbo.acquisition import qlogei_values
 from lsbo.exceptions import InvalidOptionError
-from lsbo.records import Source
+from lsbo.records import Direction, ProposalState, Record, Source
 from lsbo.representations import Codec, TokenCodec
 from lsbo.settings import normalized, stored_strategy
 from lsbo.strategies import Genetic, Plain, Screening, get_strategy
 from lsbo.strategies.base import qlogei_ranking
-from lsbo.strategies.plain import DEFAULT_MUTANTS, greedy_order
+from lsbo.strategies.plain import DEFAULT_MUTANTS, RANKED_SOURCES, explored_share, greedy_order
 from tests.lsbo.components import FAST, components, context, count_a, observe
 
 
@@ -177,7 +177,7 @@ def test_explored_children_are_taken_unranked_in_place_of_the_acquisitions_picks
         options=dataclasses.replace(FAST, batch_size=4, n_initial=8),
         strategy=Plain(mutants=64, explore=1.0, explore_from="children"),
     )  # fmt: skip
-    assert [r.source for r in result.history[8:]] == [Source.MUTANT] * 8
+    assert [r.source for r in result.history[8:]] == [Source.EXPLORED] * 8
     assert result.stats.n_decoded == 0  # no latent optimum was wanted
 
 
@@ -187,6 +187,65 @@ def test_a_share_of_a_proposal_is_a_seeded_draw():
     assert set(draws) == {0, 1} and 70 < sum(draws) < 130
     assert {Plain(explore=0.6).n_explore(5, rng) for _ in range(20)} == {3}
     assert {Plain(explore=0.3).n_explore(5, rng) for _ in range(50)} == {1, 2}
+
+
+def records(steps: list[list[tuple[Source, float | None]]]) -> list[Record]:
+    """A run's history: per step, the source and value (``None``: failed) of each."""
+    made = []
+    for iteration, step in enumerate(steps):
+        for source, value in step:
+            status = ProposalState.FAILED if value is None else ProposalState.COMPLETE
+            made.append(
+                Record(
+                    len(made) + 1, "x", value, status, "", iteration, source, torch.zeros(2), 0.0
+                )
+            )
+    return made
+
+
+EXPLORED, RANKED = Source.EXPLORED, Source.MUTANT
+
+
+def test_the_adaptive_share_keeps_explore_until_each_side_has_five_rewards():
+    # step 0 has nothing before it to beat: only steps 1-4 are rewarded (4 of each)
+    steps = [[(EXPLORED, 1.0), (RANKED, 0.0)] for _ in range(5)]
+    assert explored_share(records(steps), Direction.MAXIMIZE, 0.5) == 0.5
+    assert explored_share(records(steps), Direction.MAXIMIZE, 0.05) == 0.1  # the floor
+    assert explored_share([], Direction.MAXIMIZE, 0.3) == 0.3
+
+
+def test_the_adaptive_share_moves_to_the_side_whose_proposals_beat_more_of_the_run():
+    rng = np.random.default_rng(0)
+    better = [[(EXPLORED, rng.normal(1.0)), (RANKED, rng.normal(0.0))] for _ in range(20)]
+    assert explored_share(records(better), Direction.MAXIMIZE, 0.5) == 0.9
+    # minimizing, smaller values are better: the same values favour the ranked side
+    assert explored_share(records(better), Direction.MINIMIZE, 0.5) == 0.1
+    # a failed evaluation beats nothing, and failed ones are not the earlier values
+    failing = [[(EXPLORED, None), (RANKED, rng.normal())] for _ in range(20)]
+    assert explored_share(records(failing), Direction.MAXIMIZE, 0.5) == 0.1
+    # sides alike: a share between the bounds, near a half
+    alike = [[(EXPLORED, rng.normal()), (RANKED, rng.normal())] for _ in range(60)]
+    assert 0.1 < explored_share(records(alike), Direction.MAXIMIZE, 0.5) < 0.9
+
+
+def test_an_adaptive_plain_marks_its_unranked_children_and_notes_its_share(strings, string_vae):
+    optimizer = lsbo.Optimizer(
+        count_a, strings, model=string_vae, seed=0,
+        options=dataclasses.replace(FAST, batch_size=4, n_initial=8),
+        strategy=Plain(mutants=64, explore=0.5, explore_from="children", adaptive=True),
+    )  # fmt: skip
+    result = optimizer.run(32)
+    sources = [r.source for r in result.history[8:]]
+    assert Source.EXPLORED in sources and set(sources) <= {Source.EXPLORED, *RANKED_SOURCES}
+    # the last step's share, as its notes show it, is learned from the steps before it
+    last = result.history[-1].iteration
+    before = [r for r in result.history if r.iteration < last]
+    share = explored_share(before, Direction.MAXIMIZE, 0.5)
+    assert optimizer.notes["explored share"] == round(share, 3)
+    with pytest.raises(InvalidOptionError, match="explore_from='children'"):
+        Plain(adaptive=True)
+    with pytest.raises(InvalidOptionError, match="adaptive must be True or False"):
+        Plain(explore_from="children", adaptive=1)  # type: ignore[arg-type]
 
 
 class FixedTokens(TokenCodec):
