@@ -160,7 +160,9 @@ TASKS: dict[str, Task] = {
         "*-before-keys* are the runs made before, which told spellings apart (about half "
         "of their evaluations repeated a value). The rows *-spacing0.01-* take parents "
         "whose scores lie more than 0.01 apart (benchmarks/spacing.py); the task's "
-        "strategies do not, as that measured no gain.",
+        "strategies do not, as that measured no gain. plain-q10 learns the share of "
+        "unranked children per run (Plain(adaptive=True), the default since 2026-12-06); "
+        "plain-adaptiveFalse-q10 keeps half of each batch unranked, the default before.",
     ),
     "penalized-logp": Task(
         name="penalized-logp",

@@ -314,10 +314,11 @@ def test_dataset_rejects_bad_arguments(kwargs: dict) -> None:
         dataset(**kwargs)
 
 
-def test_plain_takes_half_of_each_batch_from_unranked_children_on_this_task() -> None:
+def test_plain_learns_its_share_of_unranked_children_on_this_task() -> None:
     module = objectives.load("expression")
     plain = objectives.strategy(module, "plain")
     assert (plain.name, plain.explore, plain.explore_from) == ("plain", 0.5, "children")
+    assert plain.adaptive is True  # from half: the GP ranks this task's children poorly
     assert plain.latent_optima is True and plain.mutants is None
     assert plain.drift is False  # parents among equal values: the oldest, as measured
     assert plain.spacing == 0.0  # spaced parents measured no gain here
