@@ -146,6 +146,7 @@ def test_settings_of_design_space_strategies():
     assert Plain().settings() == {
         "name": "plain", "mutants": None, "latent_optima": True, "explore": 0.0,
         "explore_from": "prior", "generations": 1, "parents": 10, "drift": True, "spacing": 0.0,
+        "adaptive": False,
     }  # fmt: skip
     for wrong in (-0.1, 1.5, True):
         with pytest.raises(InvalidOptionError, match="explore must be a share in"):
@@ -378,6 +379,7 @@ def test_a_plain_run_stored_before_mutants_existed_reads_as_without_them():
     assert normalized({})["strategy"] == {
         "name": "plain", "mutants": 0, "latent_optima": True, "explore": 0.0,
         "explore_from": "prior", "generations": 1, "parents": 10, "drift": True, "spacing": 0.0,
+        "adaptive": False,
     }  # fmt: skip
     today = normalized({"strategy": Plain().settings()})["strategy"]
     assert today["mutants"] is None
