@@ -71,3 +71,12 @@ def test_the_history_of_several_runs(string_run):
     np.testing.assert_allclose(mean_line.get_ydata(), expected)
     with pytest.raises(InvalidOptionError, match="mix"):
         plot_history([string_run, synthetic([1.0], maximize=False)])
+
+
+def test_children_made_in_design_space_are_drawn_ranked_and_unranked_apart():
+    sources = ["initial", "bo", "mutant", "explored", "mutant"]
+    history = [record(i, float(i), source=s) for i, s in enumerate(sources)]
+    result = OptimizationResult(**{**vars(synthetic([1.0])), "history": history})
+    shown = labels(plot_history(result))
+    assert "children of good designs" in shown
+    assert "children taken unranked (explored)" in shown
