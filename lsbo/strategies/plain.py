@@ -90,7 +90,8 @@ class Plain(Strategy):
             the probability that the unranked children do better than the ranked
             candidates (normal approximation of the difference in mean reward over the
             newest 50 of each), kept within [0.1, 0.9] so that both sides go on being
-            tried. Until each side has 5 rewarded proposals the share is ``explore``.
+            tried. Until each side has 5 rewarded proposals the share is ``explore``
+            (within the same bounds, so that ``explore=0`` still tries both sides).
             Where the GP ranks children worse than chance (the expression task,
             ``benchmarks/ranking.py``) the batch moves to unranked children; where its
             ranking finds better designs it moves to the ranked ones. The share of
