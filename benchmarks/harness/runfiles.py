@@ -6,6 +6,9 @@ Run file (``format`` 1), one per (task, strategy, seed)::
      "maximize": true, "n_evaluations": 500,
      "values": [...],          # one per evaluation, in evaluation order; null: failed
      "failed": [...],          # 0-based indices of the failed evaluations
+     "sources": [...],         # where each evaluated design came from (lsbo.Source
+                               # values: "bo", "mutant", "explored", ...; lsbo runs
+                               # since 2026-12-06, absent before)
      "best_so_far": [...],     # best complete value after each evaluation (null before)
      "best_value": 612.0, "best_design": "..." (strings only, else null),
      "extras": {...},          # task-specific facts, e.g. for molecules the SMILES and
@@ -129,10 +132,14 @@ def run_record(
     seconds: Mapping[str, float | None],
     extras: Mapping[str, Any] | None = None,
     stopped: str | None = None,
+    sources: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The contents of a run file (see the module docstring); used by genetic.py too."""
+    """The contents of a run file (see the module docstring); used by genetic.py too
+    (which gives no ``sources``: the key is then left out)."""
     curve = Direction.of(maximize).best_so_far(values)
-    return {
+    if sources is not None and len(sources) != len(values):
+        raise ValueError(f"{len(sources)} sources for {len(values)} values")
+    record = {
         "format": FORMAT,
         "task": settings["task"],
         "strategy": settings["label"],
@@ -155,3 +162,6 @@ def run_record(
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "settings": dict(settings),
     }
+    if sources is not None:
+        record["sources"] = list(sources)
+    return record

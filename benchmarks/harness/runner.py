@@ -222,6 +222,7 @@ def _run_lsbo(spec: RunSpec, settings: Mapping[str, Any]) -> dict[str, Any]:
         seconds,
         extras([r.design for r in result.history], best) if extras else None,
         stopped,
+        sources=[r.source.value for r in result.history],
     )
 
 

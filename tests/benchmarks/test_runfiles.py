@@ -101,3 +101,12 @@ def test_run_record_best_follows_the_direction(monkeypatch, maximize):
     monkeypatch.setattr(harness.runfiles, "data_best", lambda task, n: None)
     run = harness.run_record(SETTINGS, [2.0, 1.0, 3.0], maximize, None, {})
     assert run["best_value"] == (3.0 if maximize else 1.0)
+
+
+def test_run_record_holds_each_evaluation_source_when_given(monkeypatch):
+    monkeypatch.setattr(harness.runfiles, "data_best", lambda task, n: None)
+    run = harness.run_record(SETTINGS, [1.0, None], True, None, {}, sources=["bo", "explored"])
+    assert run["sources"] == ["bo", "explored"]
+    assert "sources" not in harness.run_record(SETTINGS, [1.0], True, None, {})
+    with pytest.raises(ValueError, match="1 sources for 2 values"):
+        harness.run_record(SETTINGS, [1.0, 2.0], True, None, {}, sources=["bo"])
