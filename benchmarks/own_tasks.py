@@ -93,7 +93,9 @@ TASKS = {
 
 
 def run_file(task: str, strategy: str, seed: int) -> Path:
-    label = strategy.replace(":", "-").replace("=", "").replace(",", "-")
+    """Where a run is stored: ``plain:explore=0.2,explore_from="children"`` is
+    ``<task>-plain-explore0.2-explore_fromchildren-seed<seed>.json`` (no quotes)."""
+    label = strategy.replace(":", "-").replace("=", "").replace(",", "-").replace('"', "")
     return RUNS / f"{task}-{label}-seed{seed}.json"
 
 
@@ -165,7 +167,11 @@ def report(runs: Sequence[dict[str, Any]]) -> str:
         "2026-12-05 (`--tasks gc-assay,heat-sink --strategies \"plain;genetic\" --redo`), "
         "after sequences' children got translocations and parents among equal values the "
         "newest (drift); the other rows are older (the same operators without them). "
-        "`plain:mutants=0` is the former default, the latent optima alone.", "",
+        "`plain:mutants=0` is the former default, the latent optima alone. Rows after "
+        "`screening` are settings tried beside the default (`NAME:FIELD=VALUE`, read as "
+        "JSON); `adaptive=true` learns the share of unranked children from the run "
+        "(`Plain.adaptive`, the expression task's setting; measured here on 2026-12-06, "
+        "not the library default).", "",
     ]  # fmt: skip
     for task in TASKS.values():
         mine = [r for r in runs if r["task"] == task.name]
@@ -179,10 +185,9 @@ def report(runs: Sequence[dict[str, Any]]) -> str:
             "| strategy | seeds | " + " | ".join(marks) + " | beats data | seconds a run |",
             "| --- | ---: | " + " | ".join("---:" for _ in marks) + " | ---: | ---: |",
         ]  # fmt: skip
-        for strategy in STRATEGIES:
+        others = sorted({r["strategy"] for r in mine} - set(STRATEGIES))
+        for strategy in [s for s in STRATEGIES if any(r["strategy"] == s for r in mine)] + others:
             these = [r for r in mine if r["strategy"] == strategy]
-            if not these:
-                continue
             curves = [best_so_far(r["values"], True) for r in these]
             cells = []
             for n in task.checkpoints:

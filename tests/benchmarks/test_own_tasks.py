@@ -30,3 +30,22 @@ def test_the_report_names_the_machine_of_each_row_from_its_records():
     )
     assert "| `plain` (default) | 2 | 0.650 ± 0.150 |" in text
     assert "| `genetic` | 1 | 1.000 |" in text
+
+
+def test_the_report_shows_settings_beyond_the_listed_strategies_after_them():
+    runs = [
+        record("plain:generations=3", 0, [0.9] * 60, None),
+        record("plain", 0, [0.5] * 60, None),
+        record("genetic", 0, [1.0] * 60, None),
+    ]
+    rows = [line for line in own_tasks.report(runs).splitlines() if line.startswith("| `")]
+    assert [row.split("|")[1].strip() for row in rows] == [
+        "`plain` (default)",
+        "`genetic`",
+        "`plain:generations=3`",
+    ]
+
+
+def test_run_files_are_named_without_quotes():
+    path = own_tasks.run_file("gc-assay", 'plain:explore=0.2,explore_from="children"', 1)
+    assert path.name == "gc-assay-plain-explore0.2-explore_fromchildren-seed1.json"
