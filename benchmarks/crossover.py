@@ -112,6 +112,14 @@ def run(
     """Best value after each evaluation of one steady-state run; among designs of equal
     value the parents are the newest (``newest_first``, as lsbo's strategies choose
     them since 2026-12-05) or the oldest."""
+    return evolve(cross, seed, budget, survivors, newest_first)[0]
+
+
+def evolve(
+    cross: Crossover, seed: int, budget: int, survivors: int, newest_first: bool
+) -> tuple[list[float], dict[str, float]]:
+    """:func:`run`'s loop: the best value after each evaluation, and every sequence
+    known at the end (the training data's and the run's) with its value."""
     function, scores, pairs = task()
     vocabulary = list(function.alphabet)
     rate = 1.1 / function.dim
@@ -135,7 +143,7 @@ def run(
             known[child] = float(value.value)  # type: ignore[arg-type]
             best = max(best, known[child])
             trace.append(best)
-    return trace + [best] * (budget - len(trace))
+    return trace + [best] * (budget - len(trace)), known
 
 
 def main() -> None:
