@@ -65,7 +65,16 @@ def strategy_of(spec: str) -> Any:
 
     name, _, fields = spec.partition(":")
     settings = dict(field.split("=", 1) for field in fields.split(",") if field)
-    return lsbo.strategies.get_strategy(name, **{k: json.loads(v) for k, v in settings.items()})
+    values = {}
+    for key, text in settings.items():
+        try:
+            values[key] = json.loads(text)
+        except ValueError:
+            raise SystemExit(
+                f"{spec}: {key}={text} is not a JSON value (true, false, numbers, "
+                '"strings" in double quotes)'
+            ) from None
+    return lsbo.strategies.get_strategy(name, **values)
 
 
 @dataclass(frozen=True)

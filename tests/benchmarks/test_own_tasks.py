@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import own_tasks
+import pytest
 
 
 def record(strategy: str, seed: int, values: list[float], machine: str | None) -> dict:
@@ -49,3 +50,9 @@ def test_the_report_shows_settings_beyond_the_listed_strategies_after_them():
 def test_run_files_are_named_without_quotes():
     path = own_tasks.run_file("gc-assay", 'plain:explore=0.2,explore_from="children"', 1)
     assert path.name == "gc-assay-plain-explore0.2-explore_fromchildren-seed1.json"
+
+
+def test_settings_are_read_as_json_and_python_spellings_are_refused_by_name():
+    assert own_tasks.strategy_of("plain:explore=0.2,adaptive=false").explore == 0.2
+    with pytest.raises(SystemExit, match="adaptive=True is not a JSON value"):
+        own_tasks.strategy_of('plain:explore_from="children",adaptive=True')
