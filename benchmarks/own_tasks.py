@@ -176,6 +176,8 @@ def report(runs: Sequence[dict[str, Any]]) -> str:
         "2026-12-05 (`--tasks gc-assay,heat-sink --strategies \"plain;genetic\" --redo`), "
         "after sequences' children got translocations and parents among equal values the "
         "newest (drift); the other rows are older (the same operators without them). "
+        "On heat-sink, `plain` and `genetic` seeds 3 and 4 and `plain:generations=3` "
+        "(seeds 0 to 4, `--redo`) were run on 2026-12-06 with the same operators. "
         "`plain:mutants=0` is the former default, the latent optima alone. Rows after "
         "`screening` are settings tried beside the default (`NAME:FIELD=VALUE`, read as "
         "JSON); `adaptive=true` learns the share of unranked children from the run "
