@@ -196,8 +196,8 @@ def report(runs: Sequence[dict[str, Any]]) -> str:
             "| strategy | seeds | " + " | ".join(marks) + " | beats data | seconds a run |",
             "| --- | ---: | " + " | ".join("---:" for _ in marks) + " | ---: | ---: |",
         ]  # fmt: skip
-        others = sorted({r["strategy"] for r in mine} - set(STRATEGIES))
-        for strategy in [s for s in STRATEGIES if any(r["strategy"] == s for r in mine)] + others:
+        present = {r["strategy"] for r in mine}  # the listed ones first, then the others
+        for strategy in [s for s in STRATEGIES if s in present] + sorted(present - set(STRATEGIES)):
             these = [r for r in mine if r["strategy"] == strategy]
             curves = [best_so_far(r["values"], True) for r in these]
             cells = []

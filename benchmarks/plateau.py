@@ -75,12 +75,12 @@ def motif_value(function: ehrlich.Ehrlich, designs: Sequence[str]) -> np.ndarray
 def examine(seed: int, budget: int) -> dict[str, Any]:
     """One run of the genetic algorithm and, if it ends below 1, its best's changes."""
     _, known = evolve(two_point, seed, budget, survivors=10, newest_first=True)
-    function = ehrlich.OBJECTIVE()
+    function, _, pairs = task()  # the run's function and pairs (the training data's)
     best = max(known, key=known.__getitem__)
     value = known[best]
-    row: dict[str, Any] = {"seed": seed, "best": value, "mended": None, "unconstrained": None}
+    row: dict[str, Any] = {"seed": seed, "best": value}
+    row.update(n_mended=None, mended=None, unconstrained=None)
     if value < 1.0:
-        pairs = task()[2]  # the run's: the training data's pairs
         mended, unconstrained = one_token_changes(
             function, best, pairs, np.random.default_rng([seed, 11])
         )
@@ -94,12 +94,11 @@ def main() -> None:
     args = ablation_parser(__doc__, seeds=20, budget=1000).parse_args()
     rows = [examine(seed, args.budget) for seed in range(args.seeds)]
     stuck = [r for r in rows if r["best"] < 1.0]
+    counts = ("n_mended", "mended", "unconstrained")  # None where the run reached 1
     table = [
-        [str(r["seed"]), f"{r['best']:.4f}", str(r.get("n_mended", "-")),
-         "-" if r["mended"] is None else str(r["mended"]),
-         "-" if r["unconstrained"] is None else str(r["unconstrained"])]
+        [str(r["seed"]), f"{r['best']:.4f}", *("-" if r[k] is None else str(r[k]) for k in counts)]
         for r in rows
-    ]  # fmt: skip
+    ]
     closed = sum(r["mended"] == 0 for r in stuck)
     opened = sum(r["mended"] == 0 and r["unconstrained"] > 0 for r in stuck)
     shared = closed - opened

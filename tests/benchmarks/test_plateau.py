@@ -39,3 +39,6 @@ def test_an_unfinished_run_is_examined_and_a_finished_one_is_not():
     assert row["best"] < 1.0
     assert row["n_mended"] > 0 and 0 <= row["mended"] <= row["n_mended"]
     assert row["unconstrained"] >= 0
+    finished = plateau.examine(seed=0, budget=1000)  # seed 0 reaches the optimum
+    assert finished["best"] == 1.0
+    assert finished["n_mended"] is finished["mended"] is finished["unconstrained"] is None
