@@ -187,6 +187,26 @@ TASKS: dict[str, Task] = {
         size_name="heavy atoms",
         vae_seed=0,  # the paper's seeds share one pretrained JT-VAE; ours takes 12 minutes
     ),
+    "qed": Task(
+        name="qed",
+        title="QED: strategies on the drug-likeness task",
+        threshold=0.94,
+        source="Gomez-Bombarelli et al. 2018 and the papers since report 0.948 as the best "
+        "QED known, with no curve at 500 evaluations; the vendored data holds a molecule "
+        "at 0.9481",
+        quick_designs=2000,
+        quick_vae={"epochs": 1},
+        note="Maximize rdkit's QED of a SELFIES molecule (in (0, 1); the best known about "
+        "0.948). Every training molecule is scored, so screening has nothing to evaluate, "
+        "and the best training score is already at the top of the range: the task measures "
+        "how quickly a method reaches the top with its own evaluations. Every seed "
+        "searches the latent space of one VAE (trained with seed 0), the one the "
+        "penalized-logP runs share (the same molecules and settings). Evaluations to "
+        "reach 0.94 are counted.",
+        extras=_molecule_extras,
+        extra_columns=(("heavy atoms of best (per seed)", "best_heavy_atoms"),),
+        vae_seed=0,
+    ),
     "glyphs": Task(
         name="glyphs",
         title="Glyphs: strategies on lsbo's own image task",

@@ -16,6 +16,10 @@ from harness import (
     parser,
     specs,
 )
+from harness.tasks import make_options, task_data
+
+import objectives
+from lsbo.models import fingerprint
 
 
 @pytest.mark.parametrize(
@@ -112,3 +116,15 @@ def test_batch_size_and_no_reencode_label_the_runs():
     assert plain.options_override == {"reencode": False}
     with pytest.raises(SystemExit, match="positive"):
         command("shapes", "--batch-size", "0")
+
+
+def test_qed_runs_search_the_vae_the_penalized_logp_runs_train():
+    """The QED task's report says its seeds share penalized logP's VAE: same molecules,
+    codec and settings, so lsbo's cache takes one for the other."""
+    keys = []
+    for name in ("qed", "penalized-logp"):
+        data, options = task_data(name, None), make_options(name)
+        codec = objectives.load(name).make_codec(data.designs)
+        keys.append(fingerprint(data.designs, codec, options.latent_dim, options.vae, 0))
+        assert TASKS[name].vae_seed == 0
+    assert keys[0] == keys[1]
