@@ -225,10 +225,17 @@ def _tables(tasks: Sequence[str], methods: Sequence[str], budget: int) -> list[s
     return lines
 
 
+def _stored_methods(budget: int) -> list[str]:
+    """The methods with run files at ``budget`` calls, sorted."""
+    return sorted({p.name.rsplit("-seed", 1)[0] for p in (RUNS / str(budget)).rglob("*.json")})
+
+
 def report(tasks: Sequence[str], methods: Sequence[str], budget: int) -> str:
     """The section's Markdown: AUC top-10 and best value per task and method after
-    ``budget`` calls, then the same for the other budgets that have runs (e.g. PMO's
-    10,000), then the published numbers."""
+    ``budget`` calls (``methods``, then any other with stored runs at that budget),
+    then the same for the other budgets that have runs (e.g. PMO's 10,000), then the
+    published numbers."""
+    methods = [*methods, *(m for m in _stored_methods(budget) if m not in methods)]
     lines = [
         HEADING,
         "",
@@ -250,8 +257,11 @@ def report(tasks: Sequence[str], methods: Sequence[str], budget: int) -> str:
     ]
     others = sorted(int(p.name) for p in RUNS.glob("*") if p.name.isdigit() and p.is_dir())
     for other in (b for b in others if b != budget):
-        found = sorted({p.name.rsplit("-seed", 1)[0] for p in (RUNS / str(other)).rglob("*.json")})
-        lines += [f"The runs at {other:,} calls:", "", *_tables(tasks, found, other)]
+        lines += [
+            f"The runs at {other:,} calls:",
+            "",
+            *_tables(tasks, _stored_methods(other), other),
+        ]
     lines += [
         "Published, AUC top-10 after 10,000 calls (5 seeds; PMO's leaderboard data, "
         "pmo-benchmark.github.io; NF-BO: Lee et al., ICLR 2025, appendix table 2). "

@@ -35,6 +35,15 @@ def test_the_report_tables_every_method_and_the_published_numbers(runs):
     assert "0.346" in rows[2]  # Graph GA's published AUC on zaleplon MPO
 
 
+def test_the_report_adds_a_column_for_every_method_with_stored_runs(runs):
+    pmo.run("zaleplon-mpo", "graph-ga", seed=0, budget=30, batch_size=10)
+    text = pmo.report(["zaleplon-mpo"], ["plain"], budget=30)
+    headers = [line for line in text.splitlines() if line.startswith("| task |")]
+    assert headers[0] == "| task | plain | graph-ga |"  # asked for first, then found
+    row = next(line for line in text.splitlines() if line.startswith("| zaleplon-mpo"))
+    assert row.startswith("| zaleplon-mpo | - | **")  # no plain runs; Graph GA's, the best
+
+
 def test_the_report_adds_the_runs_of_other_budgets(runs):
     pmo.run("zaleplon-mpo", "graph-ga", seed=0, budget=30, batch_size=10)
     pmo.run("zaleplon-mpo", "graph-ga", seed=0, budget=50, batch_size=10)
