@@ -249,7 +249,8 @@ def report(tasks: Sequence[str], methods: Sequence[str], budget: int) -> str:
         "brackets). lsbo runs search the shipped molecule VAE (seed 0) with the task's "
         "default options and strategy settings (`plain`: Graph GA children of the 10 "
         "best molecules, ranked by the GP's qLogEI alone; `random`: decoded samples of "
-        "the VAE's prior), 10 random training molecules first, 10 proposals per step; "
+        "the VAE's prior; `genetic`: the same children of the 10 best, unranked), 10 random "
+        "training molecules first, 10 proposals per step; "
         "Graph GA starts from 120. The molecule pool is the 20,000 vendored MOSES "
         "molecules (PMO: ZINC 250k).",
         "",
