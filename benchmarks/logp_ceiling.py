@@ -70,16 +70,16 @@ def one_mutation(
     from lsbo.representations.molecule_graphs import GraphOperators
 
     operators = GraphOperators(rng)
+    parent = Chem.CanonSmiles(smiles)
     mutants: dict[str, float] = {}
     with rdBase.BlockLogs():  # most draws fail sanitization
         for _ in range(draws):
-            mutant = operators.mutate(
-                Chem.MolFromSmiles(smiles), rate=1.0
-            )  # it kekulizes its input
+            fresh = Chem.MolFromSmiles(parent)  # mutate kekulizes its input
+            mutant = operators.mutate(fresh, rate=1.0)
             if mutant is None:
                 continue
             written = Chem.MolToSmiles(mutant)
-            if written not in mutants and written != smiles:
+            if written not in mutants and written != parent:
                 value = score_smiles(objective, written)
                 if value is not None:
                     mutants[written] = value

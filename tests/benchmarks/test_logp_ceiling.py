@@ -21,8 +21,8 @@ def test_score_smiles_keeps_to_the_bound():
 
 def test_one_mutation_gives_distinct_scored_children_within_the_bound():
     objective = PenalizedLogP()
-    parent = Chem.CanonSmiles(QUATERPHENYL)
-    mutants = logp_ceiling.one_mutation(objective, parent, 300, np.random.default_rng(0))
+    parent = Chem.CanonSmiles(QUATERPHENYL)  # given as written, not canonical
+    mutants = logp_ceiling.one_mutation(objective, QUATERPHENYL, 300, np.random.default_rng(0))
     assert mutants and parent not in mutants
     for smiles, value in mutants.items():
         mol = Chem.MolFromSmiles(smiles)
